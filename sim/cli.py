@@ -1,0 +1,223 @@
+"""The ``govsim`` command: validate, run, compare, sweep, report.
+
+Bad input (a scenario, an option) gives one line per problem naming the file, the path inside
+it and what is wrong, exit code 2, and no traceback. Nothing is written before the input is
+known to be good.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from sim import __version__
+from sim.loader import Problem, ScenarioError, load_scenario
+from sim.policies import parse_label, policy_problems
+from sim.scenario import Scenario
+
+EXIT_BAD_INPUT = 2
+
+
+class UsageError(Exception):
+    """A bad option value; reported as one line, exit 2."""
+
+
+def _fail(lines: Sequence[str]) -> int:
+    for line in lines:
+        print(line, file=sys.stderr)
+    return EXIT_BAD_INPUT
+
+
+def load_checked(path: str, policies: Sequence[str | None] = (None,)) -> Scenario:
+    """Load a scenario and check the policies it will run with (its own and any named)."""
+    scn = load_scenario(path)
+    problems: list[Problem] = []
+    own = scn.policy
+    for p, m in policy_problems(own.dispatch.name, own.dispatch.params, own.escalation.name,
+                                own.escalation.params):
+        problems.append(Problem(path, p, m))
+    for label in policies:
+        if label is None:
+            continue
+        try:
+            dispatch, escalation = parse_label(label)
+        except ValueError as exc:
+            raise UsageError(f"--policy: {exc}") from None
+        d_params = own.dispatch.params if own.dispatch.name == dispatch else {}
+        e_params = own.escalation.params if own.escalation.name == escalation else {}
+        for p, m in policy_problems(dispatch, d_params, escalation, e_params):
+            problems.append(Problem(f"--policy {label}", p, m))
+    if problems:
+        raise ScenarioError(problems)
+    return scn
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    failed = False
+    for path in args.files:
+        try:
+            load_checked(path)
+        except ScenarioError as exc:
+            failed = True
+            for problem in exc.problems:
+                print(problem, file=sys.stderr)
+        else:
+            print(f"{path}: ok")
+    return EXIT_BAD_INPUT if failed else 0
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} must be at least 1")
+    return value
+
+
+def _positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"{text!r} must be positive")
+    return value
+
+
+def _run_and_write(args: argparse.Namespace, policies: list[str | None]) -> int:
+    from sim.report_terminal import print_headline
+    from sim.runner import run_scenario, write_outputs
+
+    scn = load_checked(args.scenario, policies)
+    out_dir = Path(args.out) if args.out else Path("results") / scn.name
+    runset = run_scenario(scn, policies, args.replications, args.seed, args.days,
+                          scenario_file=args.scenario, progress=not args.quiet)
+    written = write_outputs(runset, out_dir)
+    summary = runset.summary()
+    if len(runset.policies) > 1:
+        from analysis.compare import write_comparison
+
+        written.append(write_comparison(summary, out_dir))
+    print_headline(summary)
+    if getattr(args, "report", True):
+        written.extend(_report(out_dir, args))
+    print(f"wrote {len(written)} files to {out_dir}/")
+    return 0
+
+
+def _report(out_dir: Path, args: argparse.Namespace) -> list[Path]:
+    try:
+        from analysis.report import build_report
+    except ImportError:  # the analysis package is optional for a bare run
+        return []
+    paths = []
+    for lang in args.lang.split(","):
+        paths.append(build_report(out_dir, lang=lang.strip(), baseline=args.baseline))
+    for path in paths:
+        print(f"report: {path.resolve()}")
+    return paths
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    return _run_and_write(args, [args.policy])
+
+
+def cmd_compare(args: argparse.Namespace) -> int:
+    labels = [p.strip() for p in args.policies.split(",") if p.strip()]
+    if len(labels) < 2:
+        raise UsageError("--policies needs at least two policies separated by commas")
+    if len(set(labels)) != len(labels):
+        raise UsageError("--policies names a policy twice")
+    return _run_and_write(args, list(labels))
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    out_dir = Path(args.dir)
+    if not (out_dir / "summary.csv").exists() and not (out_dir / "runs.parquet").exists():
+        raise UsageError(f"{out_dir}: no summary.csv or runs.parquet here (run govsim first)")
+    _report(out_dir, args)
+    return 0
+
+
+def cmd_sweep(args: argparse.Namespace) -> int:
+    from sim.sweep_cli import sweep_command
+
+    return sweep_command(args)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="govsim",
+        description="Discrete-event simulation of grassroots governance workflows.",
+    )
+    parser.add_argument("--version", action="version", version=f"govsim {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("validate", help="check scenario files without running them")
+    p.add_argument("files", nargs="+", metavar="FILE")
+    p.set_defaults(func=cmd_validate)
+
+    def run_options(p: argparse.ArgumentParser) -> None:
+        p.add_argument("scenario", metavar="SCENARIO")
+        p.add_argument("--replications", "-r", type=_positive_int, default=1)
+        p.add_argument("--seed", type=int, default=0, help="root seed (default 0)")
+        p.add_argument("--days", type=_positive_float, default=None,
+                       help="override the scenario's horizon in days")
+        p.add_argument("--out", default=None, help="output directory (default results/NAME)")
+        p.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
+        p.add_argument("--no-report", dest="report", action="store_false",
+                       help="skip the HTML report")
+        p.add_argument("--lang", default="en", help="report language(s): en, zh or en,zh")
+        p.add_argument("--baseline", default=None, help="policy to compare against")
+
+    p = sub.add_parser("run", help="run a scenario (replications of one policy)")
+    run_options(p)
+    p.add_argument("--policy", default=None, help="dispatch+escalation, e.g. manual+transfer")
+    p.set_defaults(func=cmd_run)
+
+    p = sub.add_parser("compare", help="run several policies on common random numbers")
+    run_options(p)
+    p.add_argument("--policies", required=True, help="comma-separated dispatch+escalation")
+    p.set_defaults(func=cmd_compare)
+
+    p = sub.add_parser("report", help="build report.html from an output directory")
+    p.add_argument("dir", metavar="DIR")
+    p.add_argument("--lang", default="en", help="en, zh or en,zh")
+    p.add_argument("--baseline", default=None)
+    p.set_defaults(func=cmd_report)
+
+    p = sub.add_parser("sweep", help="run an experiment file (grid × policies × replications)")
+    p.add_argument("experiment", metavar="EXPERIMENT")
+    p.add_argument("--out", required=True)
+    p.add_argument("--workers", type=_positive_int, default=None)
+    p.add_argument("--dask", default=None, metavar="ADDRESS|local")
+    p.add_argument("--resume", action="store_true")
+    p.add_argument("--target-halfwidth", default=None)
+    p.add_argument("--quiet", "-q", action="store_true")
+    p.add_argument("--no-report", dest="report", action="store_false")
+    p.add_argument("--lang", default="en")
+    p.add_argument("--baseline", default=None)
+    p.set_defaults(func=cmd_sweep)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.func(args) or 0)
+    except ScenarioError as exc:
+        return _fail([str(p) for p in exc.problems])
+    except UsageError as exc:
+        return _fail([f"govsim {args.command}: {exc}"])
+    except KeyboardInterrupt:
+        print("interrupted; finished files are kept", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

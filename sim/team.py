@@ -1,0 +1,198 @@
+"""Teams of workers who respect shifts (班次): grid workers, street teams, departments, operators.
+
+A team is a pool of :class:`Worker` objects with one waiting line. It is lighter than
+``simpy.Resource`` on purpose: taking a free worker schedules no event at all
+(:meth:`Team.try_acquire`), and only a case that must wait gets an event (:meth:`Team.request`).
+
+Shift rule (written down in docs/model.md): a worker takes new work only while on shift; work in
+hand at the end of a shift is finished (the time past the shift end is *overtime*), then the
+worker goes off duty. Cases waiting when a shift ends stay queued until the next shift starts.
+
+Order of same-instant events: a worker released at time t is handed to the next waiting case
+before any case arriving at t is considered (releases before seizes, as in simmer).
+"""
+
+from __future__ import annotations
+
+import heapq
+from collections import deque
+from collections.abc import Callable
+from itertools import count
+from typing import Any
+
+import numpy as np
+import simpy
+
+
+class Worker:
+    """One person (or crew) who can be in one place on one case at a time."""
+
+    __slots__ = (
+        "busy",
+        "busy_h",
+        "busy_since",
+        "cases",
+        "id",
+        "index",
+        "on_shift",
+        "overtime_h",
+        "shift_end_h",
+        "team",
+        "travel_h",
+        "whistle_h",
+        "x_km",
+        "y_km",
+    )
+
+    def __init__(self, worker_id: str, team: Team, index: int, x_km: float, y_km: float):
+        self.id = worker_id
+        self.team = team
+        self.index = index
+        self.x_km = x_km
+        self.y_km = y_km
+        self.on_shift = False
+        self.busy = False
+        self.busy_since = 0.0
+        self.busy_h = 0.0
+        self.travel_h = 0.0
+        self.overtime_h = 0.0
+        self.whistle_h = 0.0
+        self.cases = 0
+        self.shift_end_h = float("inf")
+
+
+class Team:
+    """Workers of one unit (a grid, a street team, a department …) and their queue.
+
+    ``pick`` chooses among free workers for a case (default: the longest idle); ``queue_key``,
+    when set, turns the FIFO queue into a priority queue (lowest key first, FIFO among equals).
+    """
+
+    def __init__(
+        self,
+        env: simpy.Environment,
+        name: str,
+        kind: str,
+        size: int,
+        on_intervals: np.ndarray,
+        x_km: float = 0.0,
+        y_km: float = 0.0,
+        speed_kmh: float = 5.0,
+        trace: list[tuple[str, int, float, float]] | None = None,
+    ):
+        self.env = env
+        self.name = name
+        self.kind = kind
+        self.speed_kmh = speed_kmh
+        self.home = (x_km, y_km)
+        self.workers = [Worker(f"{name}#{i + 1}", self, i, x_km, y_km) for i in range(size)]
+        self.free: deque[Worker] = deque()
+        self._urgent: deque[tuple[simpy.Event, Any]] = deque()
+        self._fifo: deque[tuple[simpy.Event, Any]] = deque()
+        self._heap: list[tuple[Any, int, simpy.Event, Any]] = []
+        self._tiebreak = count()
+        self.queue_key: Callable[[Any], Any] | None = None
+        self.pick: Callable[[deque[Worker], Any], Worker] | None = None
+        self.intervals = on_intervals
+        self.available_h_per_worker = float(np.sum(on_intervals[:, 1] - on_intervals[:, 0]))
+        self.trace = trace
+        if len(on_intervals) and on_intervals[0, 0] <= 0.0:
+            self._go_on_shift(float(on_intervals[0, 1]))
+        if len(on_intervals) and (len(on_intervals) > 1 or on_intervals[0, 0] > 0.0):
+            env.process(self._shifts())
+
+    # -- shifts ---------------------------------------------------------------------------
+    def _shifts(self):
+        env = self.env
+        for start_h, end_h in self.intervals.tolist():
+            if start_h > env.now:
+                yield env.timeout(start_h - env.now)
+                self._go_on_shift(end_h)
+            if end_h > env.now:
+                yield env.timeout(end_h - env.now)
+                self._go_off_shift()
+
+    def _go_on_shift(self, end_h: float) -> None:
+        for worker in self.workers:
+            worker.on_shift = True
+            worker.shift_end_h = end_h
+            if not worker.busy:
+                self._hand_over(worker)
+
+    def _go_off_shift(self) -> None:
+        for worker in self.workers:
+            worker.on_shift = False
+        self.free.clear()
+
+    # -- taking and giving back workers -----------------------------------------------------
+    @property
+    def queue_length(self) -> int:
+        return len(self._urgent) + len(self._fifo) + len(self._heap)
+
+    def try_acquire(self, case: Any, urgent: bool = False) -> Worker | None:
+        """A free on-shift worker for ``case`` right now, or None (no event is scheduled)."""
+        if not self.free or (self._urgent if urgent else self.queue_length):
+            return None
+        worker = self.pick(self.free, case) if self.pick else self.free.popleft()
+        self._start(worker, case)
+        return worker
+
+    def request(self, case: Any, urgent: bool = False) -> simpy.Event:
+        """An event that succeeds with a worker when one is handed to ``case``.
+
+        ``urgent`` requests (a summons to a joint case, a whistle 吹哨) are served before the
+        ordinary queue, first come first served among themselves.
+        """
+        event = self.env.event()
+        if urgent:
+            self._urgent.append((event, case))
+        elif self.queue_key is None:
+            self._fifo.append((event, case))
+        else:
+            heapq.heappush(self._heap, (self.queue_key(case), next(self._tiebreak), event, case))
+        if self.free:
+            self._hand_over(self.free.popleft())
+        return event
+
+    def release(self, worker: Worker) -> None:
+        """The worker finished with a case: account the time and hand them to the next case."""
+        now = self.env.now
+        worker.busy = False
+        worker.busy_h += now - worker.busy_since
+        if self.trace is not None:
+            self.trace.append((worker.id, worker.cases, worker.busy_since, now))
+        if worker.on_shift:
+            self._hand_over(worker)
+        elif now > worker.shift_end_h:
+            worker.overtime_h += now - max(worker.shift_end_h, worker.busy_since)
+
+    def _hand_over(self, worker: Worker) -> None:
+        if self._urgent:
+            event, case = self._urgent.popleft()
+        elif self._fifo:
+            event, case = self._fifo.popleft()
+        elif self._heap:
+            _, _, event, case = heapq.heappop(self._heap)
+        else:
+            self.free.append(worker)
+            return
+        if self.pick is not None and self.free:
+            # let the policy choose among every free worker, not only the one just released
+            self.free.append(worker)
+            worker = self.pick(self.free, case)
+        self._start(worker, case)
+        event.succeed(worker)
+
+    def _start(self, worker: Worker, case: Any) -> None:
+        worker.busy = True
+        worker.busy_since = self.env.now
+        worker.cases += 1
+
+    def finish(self, horizon_h: float) -> None:
+        """Close the books at the end of the run: count time of work still in hand."""
+        for worker in self.workers:
+            if worker.busy:
+                worker.busy_h += horizon_h - worker.busy_since
+                if self.trace is not None:
+                    self.trace.append((worker.id, worker.cases, worker.busy_since, horizon_h))
+                worker.busy_since = horizon_h
