@@ -31,6 +31,11 @@ COLUMNS: tuple[tuple[str, str], ...] = (
     ("misroutes", "int32"),
     ("reopened", "int32"),
     ("whistled", "bool"),
+    ("report_h", "float64"),
+    ("report_late_h", "float64"),
+    ("preempted", "int32"),
+    ("high_risk", "bool"),
+    ("risk_score", "float64"),
     ("resolved", "bool"),
     ("satisfied", "bool"),
     ("close_due_h", "float64"),
@@ -56,4 +61,5 @@ class CaseLog:
         return {name: np.asarray(self._cols[name], dtype=dtype) for name, dtype in COLUMNS}
 
 
-_ATTR = {name: ("id" if name == "case_id" else name) for name, _ in COLUMNS}
+_RENAMED = {"case_id": "id", "risk_score": "risk"}
+_ATTR = {name: _RENAMED.get(name, name) for name, _ in COLUMNS}

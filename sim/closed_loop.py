@@ -27,15 +27,22 @@ class Case:
         "category",
         "channel",
         "close_due_h",
+        "concern_u",
         "escalations",
         "flare_h",
         "grid",
         "handle_h",
+        "high_risk",
         "id",
         "misroutes",
+        "preempted",
         "reopened",
+        "report_due_h",
+        "report_h",
+        "report_late_h",
         "resolved",
         "risk",
+        "risk_u",
         "route",
         "satisfied",
         "solvable",
@@ -46,6 +53,7 @@ class Case:
         "t_handled_h",
         "t_onsite_h",
         "t_start_h",
+        "t_whistle_h",
         "tier_final",
         "travel_h",
         "wait_h",
@@ -53,7 +61,8 @@ class Case:
     )
 
     def __init__(self, case_id: int, channel: int, category: int, grid: int, street: int,
-                 solvable: str, route: list[str], t_arrival_h: float, flare_h: float):
+                 solvable: str, route: list[str], t_arrival_h: float, flare_h: float,
+                 high_risk: bool = False, risk_u: float = 0.5, concern_u: float = 1.0):
         self.id = case_id
         self.channel = channel
         self.category = category
@@ -63,7 +72,12 @@ class Case:
         self.route = route
         self.t_arrival_h = t_arrival_h
         self.flare_h = flare_h
-        self.risk = 0.0
+        # latent attributes drawn at arrival (identical under every policy): the true high-risk
+        # flag, the uniform behind a risk classifier's score, the uniform behind "strong concern"
+        self.high_risk = high_risk
+        self.risk_u = risk_u
+        self.concern_u = concern_u
+        self.risk = NAN  # predicted risk score, when a risk-aware policy computed one
         self.close_due_h = math.inf
         self.t_dispatched_h = NAN
         self.t_start_h = NAN
@@ -77,6 +91,11 @@ class Case:
         self.misroutes = 0
         self.reopened = 0
         self.whistled = False
+        self.t_whistle_h = NAN
+        self.report_due_h = NAN
+        self.report_h = NAN  # whistle → every summoned department on site
+        self.report_late_h = NAN
+        self.preempted = 0  # times its worker was pulled away by a whistle
         self.tier_final = ""
         self.resolved = False
         self.satisfied = False

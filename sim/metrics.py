@@ -67,6 +67,10 @@ def _mean(x: np.ndarray) -> float:
     return float(np.mean(x)) if x.size else math.nan
 
 
+def _finite(x: np.ndarray) -> np.ndarray:
+    return x[~np.isnan(x)]
+
+
 def summarise(cases: dict[str, np.ndarray], resources: list[dict[str, Any]],
               n_contacts: int) -> dict[str, float]:
     """Headline metrics of one run (post-warm-up cases only)."""
@@ -82,6 +86,17 @@ def summarise(cases: dict[str, np.ndarray], resources: list[dict[str, Any]],
     avail = np.array([r["available_h"] for r in field])
     grid_busy = np.array([r["busy_h"] for r in resources if r["unit_kind"] == "grid"])
     whistle_h = sum(r["whistle_h"] for r in resources if r["unit_kind"] == "department")
+    unit_busy: dict[str, float] = {}
+    unit_avail: dict[str, float] = {}
+    for r in field:
+        unit_busy[r["unit"]] = unit_busy.get(r["unit"], 0.0) + r["busy_h"]
+        unit_avail[r["unit"]] = unit_avail.get(r["unit"], 0.0) + r["available_h"]
+    unit_util = [unit_busy[u] / a for u, a in unit_avail.items() if a > 0]
+    whistled = keep & cases["whistled"]
+    report_late = cases["report_late_h"][whistled]
+    report_late = report_late[~np.isnan(report_late)]
+    high = cases["high_risk"]
+    wait = cases["wait_h"]
 
     def rate(mask: np.ndarray, over: int) -> float:
         return float(mask.sum()) / over if over else math.nan
@@ -102,13 +117,25 @@ def summarise(cases: dict[str, np.ndarray], resources: list[dict[str, Any]],
         "response_rate": rate(cases["on_time_response"] & keep, n),
         "resolution_rate": rate(cases["resolved"] & closed_mask, n_closed),
         "satisfaction_rate": rate(cases["satisfied"] & closed_mask, n_closed),
-        "whistles_per_100": 100.0 * rate(cases["whistled"] & keep, n),
+        "whistles_per_100": 100.0 * rate(whistled, n),
         "whistle_dept_hours": float(whistle_h),
+        "mean_report_h": _mean(_finite(cases["report_h"][whistled])),
+        "mean_report_late_h": _mean(report_late),
+        "report_late_share": float(np.mean(report_late > 0.0)) if report_late.size else math.nan,
+        "preemptions_per_100": 100.0 * float(cases["preempted"][keep].sum()) / n if n else math.nan,
         "misroute_rate": float(cases["misroutes"][keep].sum()) / n if n else math.nan,
         "reopen_rate": rate((cases["reopened"] > 0) & closed_mask, n_closed),
         "escalation_rate": rate((cases["escalations"] > 0) & keep, n),
         "flareups_per_1000": 1000.0 * rate(cases["flared"] & keep, n),
+        "flareups_high_risk_per_1000": 1000.0 * rate(cases["flared"] & keep & high,
+                                                     int((keep & high).sum())),
+        "mean_wait_low_risk_h": _mean(wait[closed_mask & ~high]),
+        "mean_wait_high_risk_h": _mean(wait[closed_mask & high]),
+        "mean_dispatch_h": _mean(_finite(cases["t_dispatched_h"][keep]
+                                         - cases["t_arrival_h"][keep])),
+        "mean_travel_h": _mean(cases["travel_h"][closed_mask]),
         "mean_utilization": float(busy.sum() / avail.sum()) if avail.sum() > 0 else math.nan,
+        "max_unit_utilization": max(unit_util) if unit_util else math.nan,
         "workload_gini": gini(grid_busy),
         "n_contacts": n_contacts,
     }

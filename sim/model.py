@@ -7,8 +7,12 @@ log; policies and the workflow call its small methods (``work``, ``handling_h``,
 
 Randomness: every draw comes from a named stream of :class:`~sim.streams.Streams`. Case
 attributes (channel, category, grid, the tier able to solve it, time to flare-up, whether a call
-becomes an order) are drawn at arrival from per-channel streams, so every policy run on the same
-seed sees the very same cases (common random numbers).
+becomes an order, the latent high-risk flag, the uniforms behind a risk classifier's score and a
+"strong concern" judgement) are drawn at arrival from per-channel streams, so every policy run on
+the same seed sees the very same cases (common random numbers).
+
+The workflow, the shift rule, the joint rule and the order of same-instant events are written
+down in docs/model.md.
 """
 
 from __future__ import annotations
@@ -29,7 +33,15 @@ from sim.calendar import DailyWindow, WorkingCalendar, on_intervals
 from sim.case_log import CaseLog
 from sim.closed_loop import Case, closed_loop
 from sim.policies import DISPATCH, ESCALATION
-from sim.scenario import Deadline, PolicySpec, Scenario, ShiftPattern, parse_window, route_for
+from sim.scenario import (
+    Deadline,
+    PolicySpec,
+    Scenario,
+    ShiftPattern,
+    TeamSpec,
+    parse_window,
+    route_for,
+)
 from sim.streams import Streams
 from sim.team import Team, Worker
 
@@ -60,7 +72,7 @@ class Model:
         trace: bool = False,
     ):
         self.scenario = scenario
-        self.policy = policy or scenario.policy
+        self.policy = policy or scenario.policy_spec()
         self.seed = seed
         self.env = simpy.Environment()
         self.streams = Streams(seed)
@@ -75,6 +87,13 @@ class Model:
             cal.holidays,
         )
         self.trace: list[tuple[str, int, float, float]] | None = [] if trace else None
+        #: (worker id, case id, start_h, end_h) per assignment when tracing (policy battery)
+        self.assignments: list[tuple[str, int, float, float]] | None = [] if trace else None
+        #: set by a dispatch policy that chooses workers itself: ``acquire(case, tier, team)``
+        #: returns a worker now or an event that succeeds with one (see DispatchPolicy)
+        self.acquire: Callable[..., Any] | None = None
+        #: unit kinds whose ordinary single-worker jobs a whistle may pre-empt (whistle policy)
+        self.preempt_kinds: frozenset[str] = frozenset()
         self.open_cases: dict[int, Case] = {}
         self.n_contacts = 0
         self._next_id = 0
@@ -86,6 +105,9 @@ class Model:
         self.escalation_policy = self._make_policy(ESCALATION, self.policy.escalation)
         self.dispatch_policy.setup()
         self.escalation_policy.setup()
+        hook = getattr(self.dispatch_policy, "acquire", None)
+        if hook is not None and self.acquire is None:
+            self.acquire = hook
         self._start_arrivals()
 
     # -- construction ---------------------------------------------------------------------
@@ -107,13 +129,33 @@ class Model:
               speed_kmh: float) -> Team:
         team = Team(self.env, name, kind, size, self._intervals(shift), x_km, y_km, speed_kmh,
                     self.trace)
+        team.assignments = self.assignments
         self.teams.append(team)
         return team
+
+    def _give_skills(self, team: Team, skills: dict[str, int]) -> None:
+        """Deal skills to workers in order, cyclically: {a: 2, b: 3} → a: #1-2, b: #3-5."""
+        if not skills or not team.workers:
+            return
+        team.skilled = True
+        n = len(team.workers)
+        k = 0
+        for skill, count in skills.items():
+            bit = self._skill_bit(skill)
+            for _ in range(count):
+                team.workers[k % n].skills |= bit
+                k += 1
+
+    def _skill_bit(self, skill: str) -> int:
+        if skill not in self.skill_names:
+            self.skill_names.append(skill)
+        return 1 << self.skill_names.index(skill)
 
     def _build_organisation(self) -> None:
         org = self.scenario.organisation
         self._shift_cache: dict[str, np.ndarray] = {}
         self.teams: list[Team] = []
+        self.skill_names: list[str] = []
         self.street_ids = [s.id for s in org.streets]
         street_index = {sid: i for i, sid in enumerate(self.street_ids)}
         self.community_ids = [c.id for c in org.communities]
@@ -134,6 +176,8 @@ class Model:
                        org.grid_worker_speed_kmh)
             for g, n in zip(grids, self.grid_workers, strict=True)
         ]
+        for gi, team in enumerate(self.grid_teams):
+            team.site = gi
         self.community_teams: list[Team | None] = []
         for ci, com in enumerate(org.communities):
             if com.team is None:
@@ -145,20 +189,30 @@ class Model:
                 members = [g for g, c in enumerate(self.grid_community) if c == ci] or [0]
                 x = sum(self.grid_x[g] for g in members) / len(members)
                 y = sum(self.grid_y[g] for g in members) / len(members)
-            self.community_teams.append(
-                self._team(f"community:{com.id}", "community", com.team.size, com.team.shift,
-                           x, y, org.grid_worker_speed_kmh)
-            )
-        self.street_teams = [
-            self._team(f"street:{s.id}", "street", s.team.size, s.team.shift, s.location.x_km,
-                       s.location.y_km, s.speed_kmh)
-            for s in org.streets
-        ]
+            team = self._team(f"community:{com.id}", "community", com.team.size,
+                              com.team.shift, x, y, org.grid_worker_speed_kmh)
+            self._give_skills(team, com.team.skills)
+            self.community_teams.append(team)
+        self.street_teams = []
+        for s in org.streets:
+            spec: TeamSpec = s.team
+            team = self._team(f"street:{s.id}", "street", spec.size, spec.shift,
+                              s.location.x_km, s.location.y_km, s.speed_kmh)
+            self._give_skills(team, spec.skills)
+            self.street_teams.append(team)
         self.department_ids = [d.id for d in org.departments]
-        self.department_teams = [
-            self._team(f"department:{d.id}", "department", d.team_size, d.shift, d.base.x_km,
-                       d.base.y_km, d.speed_kmh)
-            for d in org.departments
+        self.department_teams = []
+        for d in org.departments:
+            team = self._team(f"department:{d.id}", "department", d.team_size, d.shift,
+                              d.base.x_km, d.base.y_km, d.speed_kmh)
+            self._give_skills(team, d.skills)
+            self.department_teams.append(team)
+        #: the units that handle cases (not the hotline or the dispatch desk)
+        self.field_teams: list[Team] = [
+            *self.grid_teams,
+            *(t for t in self.community_teams if t is not None),
+            *self.street_teams,
+            *self.department_teams,
         ]
         self.hotline: Team | None = None
         if org.hotline is not None:
@@ -177,8 +231,17 @@ class Model:
         dept_index = {did: i for i, did in enumerate(self.department_ids)}
         self.category_ids = [c.id for c in scn.categories]
         self.category_owner = [owner.get(c.id, -1) for c in scn.categories]
-        self.category_joint = [[dept_index[d] for d in c.joint_departments]
+        # joint departments go in one global order (lock ordering, so no two joint cases can
+        # wait on each other): fewest on-shift hours first, then as listed. The lead is thus the
+        # hardest department to get, and the others (wider shifts) are summoned once it is there.
+        rank = {d: (team.available_h_per_worker, d)
+                for d, team in enumerate(self.department_teams)}
+        self.category_joint = [sorted({dept_index[d] for d in c.joint_departments},
+                                      key=rank.__getitem__)
                                for c in scn.categories]
+        self.category_skill_bit = [self._skill_bit(c.skill) if c.skill else 0
+                                   for c in scn.categories]
+        self.category_unskilled = [c.unskilled_factor for c in scn.categories]
         self.category_flare_risk = [c.flare_risk for c in scn.categories]
         self.category_deadline = [scn.deadline_classes[c.deadline_class]
                                   for c in scn.categories]
@@ -189,6 +252,8 @@ class Model:
         self._routes: list[dict[str, list[str]]] = []
         self._routes_grid: list[dict[str, list[str]]] = []
         self._handling: list[dict[str, Callable[[], float]]] = []
+        self._handling_mean = [{tier: dist.mean() for tier, dist in cat.handling.items()}
+                               for cat in scn.categories]
         grid_start = ladder.index("grid") if "grid" in ladder else 0
         for ci, cat in enumerate(scn.categories):
             names = [t for t, p in cat.tiers.items() if p > 0]
@@ -259,6 +324,9 @@ class Model:
         u_tier = streams.uniform("tier", channel_id)
         u_flare = streams.uniform("flare", channel_id)
         u_order = streams.uniform("order", channel_id)
+        u_high = streams.uniform("flare", "high_risk", channel_id)
+        u_score = streams.uniform("flare", "classifier", channel_id)
+        u_concern = streams.uniform("escalation", "concern", channel_id)
         cat_cum = list(accumulate(category_weights))
         cat_total = cat_cum[-1]
         grid_cum = self.grid_weights_cum
@@ -268,11 +336,16 @@ class Model:
         hotline = kind == "hotline"
         intake = hotline and self.hotline is not None
         flare = self.scenario.flareup
+        high_share = flare.high_risk_share if flare is not None else 0.0
+        high_mult = flare.high_risk_multiplier if flare is not None else 1.0
         routes = self._routes if via_dispatch else self._routes_grid
         for chunk in iter_arrival_chunks(rate, rng):
             for t_h in chunk.tolist():
                 if t_h > env.now:
                     yield env.timeout(t_h - env.now)
+                # the case arrives at the simulation clock (now + (t_h - now) may round an ulp
+                # below t_h, and no stage may start before the recorded arrival)
+                t_h = env.now
                 # draws in a fixed order per arrival: identical across policies
                 category = min(bisect_right(cat_cum, u_category() * cat_total), n_cat)
                 grid = min(bisect_right(grid_cum, u_grid() * grid_total), n_grid)
@@ -288,13 +361,17 @@ class Model:
                     if intake:
                         env.process(self._answer_only())
                     continue
+                high = u_high() < high_share
                 risk = self.category_flare_risk[category]
+                if high:
+                    risk *= high_mult
                 if flare is None or risk <= 0.0:
                     flare_h = math.inf
                 else:
                     flare_h = flare.scale_h * (-math.log1p(-u) / risk) ** (1.0 / flare.shape)
                 case = Case(self._next_id, channel, category, grid, self.grid_street[grid],
-                            solvable, routes[category][solvable], t_h, flare_h)
+                            solvable, routes[category][solvable], t_h, flare_h, high, u_score(),
+                            u_concern())
                 self._next_id += 1
                 case.close_due_h = self.due_h(t_h, self.category_deadline[category].close)
                 env.process(closed_loop(self, case, via_dispatch, intake))
@@ -332,8 +409,20 @@ class Model:
         """Hands-on handling hours for ``case`` at ``tier`` (per category and tier stream)."""
         return self._handling[case.category][tier]()
 
+    def mean_handling_h(self, category: int, tier: str) -> float:
+        """Mean handling hours of a category at a tier (for policies that plan ahead)."""
+        return self._handling_mean[category].get(tier, 0.0)
+
+    def tier_label(self, kind: str) -> str:
+        """Display label of a tier kind (``escalation.tier_labels``, e.g. village/township)."""
+        return self.scenario.escalation.tier_label(kind)
+
     def teams_for(self, case: Case, tier: str) -> list[Team]:
-        """The unit(s) that handle ``case`` at ``tier`` under the dispatch catalogue."""
+        """The unit(s) that handle ``case`` at ``tier`` under the dispatch catalogue.
+
+        For ``joint`` the departments come in the global summons order (fewest on-shift hours
+        first, then as listed in ``organisation.departments``); the first is the lead.
+        """
         if tier == "grid":
             return [self.grid_teams[case.grid]]
         if tier == "street":
@@ -346,13 +435,28 @@ class Model:
             return [self.department_teams[self.category_owner[case.category]]]
         return [self.department_teams[d] for d in self.category_joint[case.category]]
 
+    def distance_km(self, x_km: float, y_km: float, grid: int) -> float:
+        """Distance from a point to the centre of ``grid`` (the scenario's travel metric)."""
+        dx = self.grid_x[grid] - x_km
+        dy = self.grid_y[grid] - y_km
+        return abs(dx) + abs(dy) if self._manhattan else math.hypot(dx, dy)
+
     def travel_h(self, worker: Worker, case: Case) -> float:
-        """Travel time of ``worker`` to the case's grid; the worker is then at the grid."""
+        """Travel time of ``worker`` to the case's grid; the worker is then at the grid.
+
+        Grid workers stay based in their own grid: inside it they walk ``within_grid_km``; a
+        neighbouring grid's worker (algorithmic dispatch with a pool radius) walks over first and
+        back afterwards (:meth:`return_h`).
+        """
         if not self.travel.enabled:
             return 0.0
         team = worker.team
         if team.kind == "grid":
-            return self._within_grid_km / team.speed_kmh
+            site = team.site
+            if site == case.grid or site < 0:
+                return self._within_grid_km / team.speed_kmh
+            return (self.distance_km(worker.x_km, worker.y_km, case.grid)
+                    + self._within_grid_km) / team.speed_kmh
         gx = self.grid_x[case.grid]
         gy = self.grid_y[case.grid]
         dx = gx - worker.x_km
@@ -362,25 +466,48 @@ class Model:
         worker.y_km = gy
         return dist / team.speed_kmh
 
-    def work(self, case: Case, tier: str, duration_h: float,
-             priority: bool = False) -> Iterator[simpy.Event]:
+    def return_h(self, worker: Worker, case: Case) -> float:
+        """Walk back of a grid worker lent to another grid (0 for everyone else)."""
+        team = worker.team
+        if team.site < 0 or team.site == case.grid or not self.travel.enabled:
+            return 0.0
+        return self.distance_km(worker.x_km, worker.y_km, case.grid) / team.speed_kmh
+
+    def work(self, case: Case, tier: str, duration_h: float, priority: bool = False,
+             report_due_h: float | None = None) -> Iterator[simpy.Event]:
         """Queue for the unit(s) at ``tier``, travel, handle for ``duration_h``, release.
 
-        Joint cases (several departments, 联合处置): the lead department (the first listed) takes
-        the case from its ordinary queue; the others are then summoned ahead of their own
-        queues. Summons go in a fixed order, so no two cases can wait on each other (lock
-        ordering: no deadlock). The case starts when the last one is on site, and all stay
-        until it is done (事不完人不撤). ``priority`` summons even the lead ahead of its queue.
+        The lead unit (the only one, or the first joint department) is taken through the dispatch
+        policy's ``acquire`` hook when it has one (algorithmic worker choice), else from the
+        unit's ordinary queue. Joint cases (联合处置): the other departments are then summoned
+        ahead of their own queues, in one global department order (no deadlock); the case
+        starts when the last one is on site and all stay until it is done (事不完人不撤).
+        ``priority`` summons even the lead ahead of its queue (a whistle, 吹哨). With
+        ``report_due_h`` (a whistle's report deadline) the lateness of the last team on site is
+        recorded, a summons still waiting when the deadline nears pre-empts an ordinary job of
+        the department (when the escalation policy enables it), and the hours are counted as
+        whistle hours of the department workers.
         """
         env = self.env
         teams = self.teams_for(case, tier)
         t0 = env.now
+        acquire = self.acquire
         workers: list[Worker] = []
-        for i, team in enumerate(teams):
-            urgent = priority or i > 0
-            worker = team.try_acquire(case, urgent)
-            if worker is None:
-                worker = yield team.request(case, urgent)
+        for team in teams:
+            if priority or workers:
+                worker = team.try_acquire(case, True)
+                if worker is None:
+                    request = team.request(case, True)
+                    if report_due_h is not None and self.preempt_kinds:
+                        self._enforce_report(team, request, case, report_due_h)
+                    worker = yield request
+            elif acquire is None:
+                worker = team.try_acquire(case)
+                if worker is None:
+                    worker = yield team.request(case)
+            else:
+                got = acquire(case, tier, team)
+                worker = got if got.__class__ is Worker else (yield got)
             workers.append(worker)
         now = env.now
         case.wait_h += now - t0
@@ -390,16 +517,94 @@ class Model:
         for worker in workers:
             leg_h = self.travel_h(worker, case)
             worker.travel_h += leg_h
-            travel_h = max(travel_h, leg_h)
+            if leg_h > travel_h:
+                travel_h = leg_h
         case.travel_h += travel_h
+        onsite_h = now + travel_h
         if case.t_onsite_h != case.t_onsite_h:
-            case.t_onsite_h = now + travel_h
+            case.t_onsite_h = onsite_h
+        if report_due_h is not None:
+            case.report_h = onsite_h - case.t_whistle_h
+            case.report_late_h = max(0.0, onsite_h - report_due_h)
+        skill = self.category_skill_bit[case.category]
+        if skill:
+            duration_h *= self._skill_factor(workers, skill, case.category)
         case.handle_h += duration_h
         total_h = travel_h + duration_h
         if total_h > 0.0:
-            yield env.timeout(total_h)
+            if (len(workers) == 1 and not priority
+                    and workers[0].team.kind in self.preempt_kinds):
+                workers[0] = yield from self._preemptible(workers[0], case, total_h)
+            else:
+                yield env.timeout(total_h)
         for worker in workers:
-            worker.team.release(worker)
+            if report_due_h is not None:
+                worker.whistle_h += env.now - worker.busy_since
+            back_h = self.return_h(worker, case) if worker.team.site >= 0 else 0.0
+            if back_h > 0.0:
+                worker.travel_h += back_h
+                # the case goes on; the worker is busy until back in their own grid
+                env.timeout(back_h).callbacks.append(_Release(worker))
+            else:
+                worker.team.release(worker)
+
+    def _skill_factor(self, workers: list[Worker], skill: int, category: int) -> float:
+        """Handling multiplier: a unit that declares skills sent nobody with the one needed."""
+        skilled_unit = False
+        for worker in workers:
+            if worker.skills & skill:
+                return 1.0
+            skilled_unit = skilled_unit or worker.team.skilled
+        return self.category_unskilled[category] if skilled_unit else 1.0
+
+    def _preemptible(self, worker: Worker, case: Case, block_h: float) -> Iterator[Any]:
+        """Travel + handling that a whistle may interrupt (pre-empt-resume).
+
+        When the worker is pulled away the remaining time is kept; the case queues in the
+        unit's resume lane (after summonses, before the ordinary queue), and whoever takes it
+        up travels to the site again and finishes the remaining work. Returns the worker who
+        finished.
+        """
+        env = self.env
+        process = env.active_process
+        end_h = env.now + block_h
+        while True:
+            worker.holder = process
+            try:
+                yield env.timeout(end_h - env.now)
+            except simpy.Interrupt:
+                remaining_h = end_h - env.now
+                if remaining_h <= 1e-9:  # pulled away at the very end: the job is done
+                    return worker
+                case.preempted += 1
+                team = worker.team
+                request = team.request_resume(case)  # queue first, then hand the worker over
+                team.release(worker)
+                t1 = env.now
+                worker = yield request
+                case.wait_h += env.now - t1
+                leg_h = self.travel_h(worker, case)
+                worker.travel_h += leg_h
+                case.travel_h += leg_h
+                end_h = env.now + leg_h + remaining_h
+                continue
+            worker.holder = None
+            return worker
+
+    def _enforce_report(self, team: Team, request: simpy.Event, case: Case,
+                        due_h: float) -> None:
+        """If the summons still waits when the team must leave to be on time, pre-empt a job."""
+        env = self.env
+        x_km, y_km = team.home
+        lead_h = self.distance_km(x_km, y_km, case.grid) / team.speed_kmh \
+            if self.travel.enabled else 0.0
+        fire_h = max(env.now, due_h - lead_h)
+
+        def enforce(_event: simpy.Event) -> None:
+            if not request.triggered:
+                team.preempt()
+
+        env.timeout(fire_h - env.now).callbacks.append(enforce)
 
     def evaluate(self, case: Case, now_h: float) -> bool:
         """The citizen's evaluation: satisfied with a probability falling with lateness."""
@@ -435,7 +640,14 @@ class Model:
         self.env.run(until=self.horizon_h)
         for team in self.teams:
             team.finish(self.horizon_h)
+        horizon_h = self.horizon_h
         for case in sorted(self.open_cases.values(), key=lambda c: c.id):
+            # times recorded ahead (on site after travel) that the run did not reach are unknown
+            if case.t_onsite_h > horizon_h:
+                case.t_onsite_h = math.nan
+            if case.whistled and not case.t_whistle_h + case.report_h <= horizon_h:
+                case.report_h = math.nan  # whistled, not every team there by the end
+                case.report_late_h = max(0.0, horizon_h - case.report_due_h)
             self.log.append(case)
         cases = self.log.to_arrays()
         wall = time.perf_counter() - started
@@ -479,3 +691,15 @@ class Model:
 
 def _home(team: Team) -> tuple[float, float]:
     return team.home
+
+
+class _Release:
+    """Event callback that releases a worker (a grid worker back in their own grid)."""
+
+    __slots__ = ("worker",)
+
+    def __init__(self, worker: Worker):
+        self.worker = worker
+
+    def __call__(self, _event: simpy.Event) -> None:
+        self.worker.team.release(self.worker)

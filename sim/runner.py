@@ -24,7 +24,7 @@ from sim.metrics import backlog, derive, summarise
 from sim.model import Model, RunResult
 from sim.output import atomic_write
 from sim.policies import parse_label
-from sim.scenario import PolicyChoice, PolicySpec, Scenario
+from sim.scenario import PolicySpec, Scenario
 from sim.streams import replication_seed
 
 #: Columns of cases.parquet in order (docs/outputs.md).
@@ -40,18 +40,14 @@ CASE_COLUMNS = [
 def resolve_policy(scenario: Scenario, label: str | None) -> PolicySpec:
     """The policy for a run: the scenario's own, or ``dispatch+escalation`` by name.
 
-    Parameters given in the scenario for a policy of the same name are kept.
+    Parameters come from the scenario's ``policy_params`` for that policy name, overridden by
+    ``policy.<axis>.params`` when the name is the scenario's own (:meth:`Scenario.policy_spec`);
+    otherwise the policy's defaults apply.
     """
     if label is None:
-        return scenario.policy
+        return scenario.policy_spec()
     dispatch, escalation = parse_label(label)
-    own = scenario.policy
-    d_params = own.dispatch.params if own.dispatch.name == dispatch else {}
-    e_params = own.escalation.params if own.escalation.name == escalation else {}
-    return PolicySpec(
-        dispatch=PolicyChoice(name=dispatch, params=d_params),
-        escalation=PolicyChoice(name=escalation, params=e_params),
-    )
+    return scenario.policy_spec(dispatch, escalation)
 
 
 @dataclass

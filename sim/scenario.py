@@ -41,7 +41,7 @@ CHANNEL_KINDS = ("hotline", "patrol", "sensor")
 class Strict(BaseModel):
     """Base: unknown fields are errors (a typo must not be silently ignored)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=False)
+    model_config = ConfigDict(extra="forbid", frozen=False, allow_inf_nan=False)
 
 
 def parse_window(text: str) -> tuple[float, float]:
@@ -49,6 +49,8 @@ def parse_window(text: str) -> tuple[float, float]:
         raise ValueError(f"window {text!r} must look like 'HH:MM-HH:MM'")
     start, end = (part.strip() for part in text.split("-"))
     start_h, end_h = parse_hhmm(start), parse_hhmm(end)
+    if start_h >= 24.0:
+        raise ValueError(f"window {text!r} cannot start at 24:00 (write 00:00)")
     if start_h == end_h:
         raise ValueError(f"window {text!r} is empty")
     return start_h, end_h
@@ -109,11 +111,19 @@ class Point(Strict):
     y_km: float
 
 
+Skills = dict[Identifier, NonNegativeInt]
+SKILLS_DESCRIPTION = (
+    "skill → how many of the team's workers have it; dealt to workers in order, cyclically "
+    "(see docs/policies.md, rule 'skill'); empty: the team is modelled by its handling times alone"
+)
+
+
 class TeamSpec(Strict):
-    """A team of identical workers sharing one shift pattern."""
+    """A team of identical workers sharing one shift pattern (optionally with skills)."""
 
     size: NonNegativeInt
     shift: str = "always"
+    skills: Skills = Field(default_factory=dict, description=SKILLS_DESCRIPTION)
 
 
 class Street(Strict):
@@ -165,6 +175,7 @@ class Department(Strict):
     base: Point = Field(default_factory=lambda: Point(x_km=0.0, y_km=0.0))
     speed_kmh: PositiveFloat = 25.0
     categories: list[str] = Field(default_factory=list)
+    skills: Skills = Field(default_factory=dict, description=SKILLS_DESCRIPTION)
 
 
 class Hotline(Strict):
@@ -315,6 +326,13 @@ class Category(Strict):
     handling: dict[Literal["grid", "community", "street", "department", "joint"], Distribution]
     joint_departments: list[str] = Field(default_factory=list)
     flare_risk: NonNegativeFloat = Field(1.0, description="multiplies the flare-up hazard")
+    skill: Identifier | None = Field(
+        None, description="skill the matter needs at teams that declare skills (None: any worker)"
+    )
+    unskilled_factor: Annotated[float, Field(ge=1.0)] = Field(
+        1.5, description="[est] handling-time multiplier when a team with skills sends a worker "
+        "without this category's skill"
+    )
 
 
 class Escalation(Strict):
@@ -326,6 +344,15 @@ class Escalation(Strict):
     attempt_fraction: Annotated[float, Field(gt=0.0, le=1.0)] = Field(
         0.5, description="a failing tier spends this fraction of a handling time before escalating"
     )
+    tier_labels: dict[Literal["grid", "community", "street", "department", "joint"], str] = Field(
+        default_factory=dict,
+        description="display names of tiers, e.g. {community: village, street: township, "
+        "department: county} for 枫桥 mediation; outputs keep the kind names",
+    )
+
+    def tier_label(self, kind: str) -> str:
+        """The display label of a tier kind (the kind itself when none is set)."""
+        return self.tier_labels.get(kind, kind)  # type: ignore[call-overload]
 
     @field_validator("ladder")
     @classmethod
@@ -361,10 +388,19 @@ class Evaluation(Strict):
 
 
 class Flareup(Strict):
-    """Hazard of flaring up (小事拖大) growing with waiting: Weibull time-to-flare from arrival."""
+    """Hazard of flaring up (小事拖大) growing with waiting: Weibull time-to-flare from arrival.
+
+    A share of cases is latently *high risk* (a tense dispute, many residents affected): their
+    hazard is multiplied by ``high_risk_multiplier``. The flag is drawn at arrival whatever the
+    policy; risk-aware policies only see it through a classifier of limited quality.
+    """
 
     shape: PositiveFloat = Field(1.5, description=">1: hazard grows with waiting time")
     scale_h: PositiveFloat = Field(2000.0, description="characteristic time to flare")
+    high_risk_share: Probability = Field(0.0, description="share of latently high-risk cases")
+    high_risk_multiplier: PositiveFloat = Field(
+        1.0, description="hazard multiplier of a high-risk case"
+    )
 
 
 class PolicyChoice(Strict):
@@ -375,7 +411,11 @@ class PolicyChoice(Strict):
 
 
 class PolicySpec(Strict):
-    """Dispatch and escalation are independent axes: e.g. manual+transfer."""
+    """Dispatch and escalation are independent axes: e.g. manual+transfer.
+
+    Parameters for a policy run under another name than the scenario's own come from
+    :attr:`Scenario.policy_params`; see :meth:`Scenario.policy_spec`.
+    """
 
     dispatch: PolicyChoice = Field(default_factory=lambda: PolicyChoice(name="manual"))
     escalation: PolicyChoice = Field(default_factory=lambda: PolicyChoice(name="transfer"))
@@ -404,6 +444,29 @@ class Scenario(Strict):
     evaluation: Evaluation | None = Field(default_factory=Evaluation)
     flareup: Flareup | None = Field(default_factory=Flareup)
     policy: PolicySpec = Field(default_factory=PolicySpec)
+    policy_params: dict[str, dict[str, Any]] = Field(
+        default_factory=dict,
+        description="parameters per policy name (algorithmic, whistle …), used whenever that "
+        "policy runs, e.g. in `govsim compare`; `policy.*.params` of the scenario's own policy "
+        "override them key by key",
+    )
+
+    def policy_spec(self, dispatch: str | None = None, escalation: str | None = None) -> PolicySpec:
+        """The policy pair to run, with parameters resolved.
+
+        ``None`` means the scenario's own policy on that axis. Parameters: ``policy_params[name]``,
+        updated by the scenario's ``policy.<axis>.params`` when ``name`` is the scenario's own.
+        """
+
+        def choice(own: PolicyChoice, name: str | None) -> PolicyChoice:
+            name = own.name if name is None else name
+            params = dict(self.policy_params.get(name, {}))
+            if name == own.name:
+                params.update(own.params)
+            return PolicyChoice(name=name, params=params)
+
+        return PolicySpec(dispatch=choice(self.policy.dispatch, dispatch),
+                          escalation=choice(self.policy.escalation, escalation))
 
     def shift(self, name: str) -> ShiftPattern:
         """A shift by name; ``always`` (24/7) and ``office`` exist unless redefined."""
@@ -540,9 +603,10 @@ def check_references(scn: Scenario) -> list[tuple[tuple[str | int, ...], str]]:
                     )
                 )
         if "joint" in visited:
-            if len(cat.joint_departments) < 2:
+            if len(set(cat.joint_departments)) < 2:
                 problems.append(
-                    ((*path, "joint_departments"), "a joint tier needs at least 2 departments")
+                    ((*path, "joint_departments"),
+                     "a joint tier needs at least 2 departments, all different")
                 )
             for j, dep in enumerate(cat.joint_departments):
                 if dep not in departments:
@@ -575,6 +639,49 @@ def check_references(scn: Scenario) -> list[tuple[tuple[str | int, ...], str]]:
                     )
     if sum(c.share for c in scn.categories) <= 0:
         problems.append((("categories",), "category shares must have a positive sum"))
+
+    working_units = ("working_h", "working_d")
+    uses_working_time = [
+        name for name, dc in scn.deadline_classes.items()
+        if dc.response.unit in working_units or dc.close.unit in working_units
+    ]
+    if uses_working_time and not scn.calendar.working_days:
+        problems.append(
+            (("calendar", "working_days"),
+             f"deadline classes {uses_working_time} count working time but there is no "
+             f"working day")
+        )
+
+    known_skills: set[str] = set()
+    skilled_teams: list[tuple[tuple[str | int, ...], int, dict[str, int]]] = [
+        (("organisation", "streets", k, "team", "skills"), s.team.size, s.team.skills)
+        for k, s in enumerate(org.streets)
+    ]
+    skilled_teams += [
+        (("organisation", "communities", k, "team", "skills"), c.team.size, c.team.skills)
+        for k, c in enumerate(org.communities) if c.team is not None
+    ]
+    skilled_teams += [
+        (("organisation", "departments", k, "skills"), d.team_size, d.skills)
+        for k, d in enumerate(org.departments)
+    ]
+    for path, size, skills in skilled_teams:
+        known_skills.update(skills)
+        for skill, n in skills.items():
+            if n > size:
+                problems.append(((*path, skill), f"{n} workers with skill {skill!r} in a team "
+                                                 f"of {size}"))
+    for i, cat in enumerate(scn.categories):
+        if cat.skill is not None and cat.skill not in known_skills:
+            problems.append(
+                (("categories", i, "skill"), f"no team has skill {cat.skill!r}; known skills: "
+                                             f"{sorted(known_skills)}")
+            )
+    for kind in scn.escalation.tier_labels:
+        if kind not in ladder:
+            problems.append(
+                (("escalation", "tier_labels", kind), f"tier {kind!r} is not on the ladder")
+            )
 
     grid_tier_used = any("grid" in _tiers_visited(c, ladder) for c in scn.categories)
     if grid_tier_used or any(not ch.via_dispatch for ch in scn.arrivals.channels):

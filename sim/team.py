@@ -10,6 +10,10 @@ worker goes off duty. Cases waiting when a shift ends stay queued until the next
 
 Order of same-instant events: a worker released at time t is handed to the next waiting case
 before any case arriving at t is considered (releases before seizes, as in simmer).
+
+Waiting lines, served in this order: *urgent* (summons to a joint case, a whistle 吹哨报到, first
+come first served), *resume* (a job pre-empted by a whistle, taken up again), then the *ordinary*
+queue (FIFO, or by ``queue_key`` when a policy sets one).
 """
 
 from __future__ import annotations
@@ -31,12 +35,15 @@ class Worker:
         "busy",
         "busy_h",
         "busy_since",
+        "case",
         "cases",
+        "holder",
         "id",
         "index",
         "on_shift",
         "overtime_h",
         "shift_end_h",
+        "skills",
         "team",
         "travel_h",
         "whistle_h",
@@ -59,13 +66,17 @@ class Worker:
         self.whistle_h = 0.0
         self.cases = 0
         self.shift_end_h = float("inf")
+        self.skills = 0  # bit mask of skills (bit k: the model's k-th skill)
+        self.case: Any = None  # the case in hand
+        self.holder: Any = None  # process of a pre-emptible job in hand (whistle policy)
 
 
 class Team:
     """Workers of one unit (a grid, a street team, a department …) and their queue.
 
-    ``pick`` chooses among free workers for a case (default: the longest idle); ``queue_key``,
-    when set, turns the FIFO queue into a priority queue (lowest key first, FIFO among equals).
+    ``pick(free, case)`` chooses among the free workers for a case (default: the longest idle)
+    and returns one of them without removing it; ``queue_key``, when set, turns the ordinary FIFO
+    queue into a priority queue (lowest key first, FIFO among equals).
     """
 
     def __init__(
@@ -88,6 +99,7 @@ class Team:
         self.workers = [Worker(f"{name}#{i + 1}", self, i, x_km, y_km) for i in range(size)]
         self.free: deque[Worker] = deque()
         self._urgent: deque[tuple[simpy.Event, Any]] = deque()
+        self._resume: deque[tuple[simpy.Event, Any]] = deque()
         self._fifo: deque[tuple[simpy.Event, Any]] = deque()
         self._heap: list[tuple[Any, int, simpy.Event, Any]] = []
         self._tiebreak = count()
@@ -96,9 +108,16 @@ class Team:
         self.intervals = on_intervals
         self.available_h_per_worker = float(np.sum(on_intervals[:, 1] - on_intervals[:, 0]))
         self.trace = trace
+        #: (worker id, case id or -1, start_h, end_h) per assignment when tracing (battery checks)
+        self.assignments: list[tuple[str, int, float, float]] | None = None
+        self.skilled = False  # True when the team declares skills (handling depends on them)
+        self.site = -1  # grid index of a grid team
+        self.preemptions = 0
         if len(on_intervals) and on_intervals[0, 0] <= 0.0:
             self._go_on_shift(float(on_intervals[0, 1]))
-        if len(on_intervals) and (len(on_intervals) > 1 or on_intervals[0, 0] > 0.0):
+        # one process walks the shift boundaries (none needed for a single always-on interval)
+        if len(on_intervals) and (len(on_intervals) > 1 or on_intervals[0, 0] > 0.0
+                                  or on_intervals[0, 1] < float("inf")):
             env.process(self._shifts())
 
     # -- shifts ---------------------------------------------------------------------------
@@ -127,15 +146,25 @@ class Team:
     # -- taking and giving back workers -----------------------------------------------------
     @property
     def queue_length(self) -> int:
-        return len(self._urgent) + len(self._fifo) + len(self._heap)
+        return len(self._urgent) + len(self._resume) + len(self._fifo) + len(self._heap)
 
     def try_acquire(self, case: Any, urgent: bool = False) -> Worker | None:
         """A free on-shift worker for ``case`` right now, or None (no event is scheduled)."""
-        if not self.free or (self._urgent if urgent else self.queue_length):
+        free = self.free
+        if not free or (self._urgent if urgent else self.queue_length):
             return None
-        worker = self.pick(self.free, case) if self.pick else self.free.popleft()
+        if self.pick is None:
+            worker = free.popleft()
+        else:
+            worker = self.pick(free, case)
+            free.remove(worker)
         self._start(worker, case)
         return worker
+
+    def take(self, worker: Worker, case: Any) -> None:
+        """Assign the free ``worker`` to ``case`` (a policy that chose the worker itself)."""
+        self.free.remove(worker)
+        self._start(worker, case)
 
     def request(self, case: Any, urgent: bool = False) -> simpy.Event:
         """An event that succeeds with a worker when one is handed to ``case``.
@@ -154,6 +183,34 @@ class Team:
             self._hand_over(self.free.popleft())
         return event
 
+    def request_resume(self, case: Any) -> simpy.Event:
+        """Request for a pre-empted job: served after urgent requests, before the ordinary queue."""
+        event = self.env.event()
+        self._resume.append((event, case))
+        if self.free:
+            self._hand_over(self.free.popleft())
+        return event
+
+    def preempt(self) -> bool:
+        """Pull a worker off a pre-emptible job (the most recently started) for an urgent request.
+
+        The job's process gets a :class:`simpy.Interrupt`; it re-queues in the resume lane and
+        releases the worker, who goes to the first urgent request. False if no job can be
+        pre-empted (nobody on shift is on a pre-emptible job).
+        """
+        best = None
+        for worker in self.workers:
+            if worker.holder is not None and worker.on_shift and (
+                    best is None or worker.busy_since > best.busy_since):
+                best = worker
+        if best is None:
+            return False
+        process = best.holder
+        best.holder = None
+        process.interrupt("whistle")
+        self.preemptions += 1
+        return True
+
     def release(self, worker: Worker) -> None:
         """The worker finished with a case: account the time and hand them to the next case."""
         now = self.env.now
@@ -161,6 +218,11 @@ class Team:
         worker.busy_h += now - worker.busy_since
         if self.trace is not None:
             self.trace.append((worker.id, worker.cases, worker.busy_since, now))
+        if self.assignments is not None:
+            case = worker.case
+            self.assignments.append((worker.id, -1 if case is None else case.id,
+                                     worker.busy_since, now))
+        worker.case = None
         if worker.on_shift:
             self._hand_over(worker)
         elif now > worker.shift_end_h:
@@ -169,6 +231,8 @@ class Team:
     def _hand_over(self, worker: Worker) -> None:
         if self._urgent:
             event, case = self._urgent.popleft()
+        elif self._resume:
+            event, case = self._resume.popleft()
         elif self._fifo:
             event, case = self._fifo.popleft()
         elif self._heap:
@@ -180,6 +244,7 @@ class Team:
             # let the policy choose among every free worker, not only the one just released
             self.free.append(worker)
             worker = self.pick(self.free, case)
+            self.free.remove(worker)
         self._start(worker, case)
         event.succeed(worker)
 
@@ -187,6 +252,7 @@ class Team:
         worker.busy = True
         worker.busy_since = self.env.now
         worker.cases += 1
+        worker.case = case
 
     def finish(self, horizon_h: float) -> None:
         """Close the books at the end of the run: count time of work still in hand."""
@@ -195,4 +261,8 @@ class Team:
                 worker.busy_h += horizon_h - worker.busy_since
                 if self.trace is not None:
                     self.trace.append((worker.id, worker.cases, worker.busy_since, horizon_h))
+                if self.assignments is not None:
+                    case = worker.case
+                    self.assignments.append((worker.id, -1 if case is None else case.id,
+                                             worker.busy_since, horizon_h))
                 worker.busy_since = horizon_h

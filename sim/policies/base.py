@@ -17,6 +17,10 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 if TYPE_CHECKING:
     from sim.closed_loop import Case
     from sim.model import Model
+    from sim.scenario import Scenario
+
+#: (location inside the parameters, message)
+ParamProblem = tuple[tuple[str | int, ...], str]
 
 Steps = Generator[Any, Any, Any]
 
@@ -31,12 +35,19 @@ class DispatchPolicy:
     """Sends a registered case to the unit at its entry tier (派遣).
 
     ``dispatch`` may take time (a desk, triage) and may misroute (the wrong unit returns the order,
-    退单, and it is dispatched again). ``setup`` may install a worker-picking rule or a queue order
-    on the model's teams.
+    退单, and it is dispatched again). ``setup`` may install a worker-picking rule
+    (``team.pick``) or a queue order (``team.queue_key``) on the model's teams.
+
+    A policy that assigns cases to specific workers itself (across units, or in batches) defines
+    ``acquire(case, tier, team)``: called whenever a case needs the lead worker of ``team`` at
+    ``tier`` from the ordinary queue (summonses never go through it), it returns a
+    :class:`~sim.team.Worker` already assigned (``team.take`` / ``team.try_acquire``) or an event
+    that succeeds with one. Leave it ``None`` for the units' own queues.
     """
 
     name: ClassVar[str] = ""
     Params: ClassVar[type[BaseModel]] = NoParams
+    acquire: Any = None
 
     def __init__(self, model: Model, params: BaseModel):
         self.model = model
@@ -44,6 +55,12 @@ class DispatchPolicy:
 
     def setup(self) -> None:
         """Called once after the organisation is built, before the run."""
+
+    @classmethod
+    def scenario_problems(cls, params: Any, scenario: Scenario) -> list[ParamProblem]:
+        """Problems of valid ``params`` in ``scenario`` (names that must exist in it …), found
+        by ``govsim validate`` before any run."""
+        return []
 
     def dispatch(self, case: Case) -> Steps:
         """Route the case; must set ``case.t_dispatched_h`` when the decision is made."""
@@ -63,6 +80,11 @@ class EscalationPolicy:
 
     def setup(self) -> None:
         """Called once after the organisation is built, before the run."""
+
+    @classmethod
+    def scenario_problems(cls, params: Any, scenario: Scenario) -> list[ParamProblem]:
+        """Problems of valid ``params`` in ``scenario``, found by ``govsim validate``."""
+        return []
 
     def escalate(self, case: Case, from_tier: str, to_tier: str) -> Steps:
         """Whatever happens between a failed tier and the next (a transfer delay …)."""
@@ -108,6 +130,51 @@ def parse_label(label: str) -> tuple[str, str]:
     return parts[0], parts[1]
 
 
+def params_problems(name: str, params: dict[str, Any]) -> list[tuple[tuple[str | int, ...], str]]:
+    """Check ``params`` for the policy ``name`` (either axis): for ``policy_params`` entries.
+
+    Paths are relative to the entry (``("misroute_p",)``); an unknown name gives one problem
+    with an empty path.
+    """
+    cls = DISPATCH.get(name) or ESCALATION.get(name)
+    if cls is None:
+        known = sorted(set(DISPATCH) | set(ESCALATION))
+        return [((), f"unknown policy {name!r}; known: {known}")]
+    if not isinstance(params, dict):
+        return [((), "parameters must be a mapping")]
+    return _validate(cls, params)
+
+
+def _validate(cls: type[Any], params: dict[str, Any],
+              scenario: Scenario | None = None) -> list[ParamProblem]:
+    problems: list[ParamProblem] = []
+    try:
+        validated = cls.Params.model_validate(params)
+    except ValidationError as exc:
+        for err in exc.errors(include_url=False):
+            msg = err["msg"].removeprefix("Value error, ")
+            if err["type"] == "extra_forbidden":
+                msg = "unknown parameter"
+            problems.append((tuple(err["loc"]), msg))
+        return problems
+    if scenario is not None:
+        problems.extend(cls.scenario_problems(validated, scenario))
+    return problems
+
+
+def choice_problems(axis: str, name: str, params: dict[str, Any],
+                    scenario: Scenario | None = None) -> list[ParamProblem]:
+    """Problems of running policy ``name`` on ``axis`` with ``params`` (in ``scenario``).
+
+    An unknown name gives one problem located at ``("name",)``; parameter problems are located
+    at ``("params", key, …)``.
+    """
+    registry = DISPATCH if axis == "dispatch" else ESCALATION
+    if name not in registry:
+        return [(("name",), f"unknown {axis} policy {name!r}; known: {sorted(registry)}")]
+    return [(("params", *loc), msg) for loc, msg in _validate(registry[name], params, scenario)]
+
+
 def policy_problems(dispatch: str, d_params: dict[str, Any], escalation: str,
                     e_params: dict[str, Any]) -> list[tuple[tuple[str | int, ...], str]]:
     """Check names and parameters; returns ``(path, message)`` pairs (path from ``policy``)."""
@@ -120,12 +187,6 @@ def policy_problems(dispatch: str, d_params: dict[str, Any], escalation: str,
             message = f"unknown {axis} policy {name!r}; known: {sorted(registry)}"
             problems.append((("policy", axis, "name"), message))
             continue
-        try:
-            registry[name].Params.model_validate(params)
-        except ValidationError as exc:
-            for err in exc.errors(include_url=False):
-                msg = err["msg"].removeprefix("Value error, ")
-                if err["type"] == "extra_forbidden":
-                    msg = "unknown parameter"
-                problems.append((("policy", axis, "params", *err["loc"]), msg))
+        for loc, msg in _validate(registry[name], params):
+            problems.append((("policy", axis, "params", *loc), msg))
     return problems
