@@ -1,0 +1,206 @@
+"""The verdict: each policy against the baseline, as a table and as plain sentences.
+
+A committee reads "algorithmic+whistle cuts p90 resolution time by 31 % (95 % CI 27–35 %) but
+raises department hours by 12 %", not a t statistic. Rates change by percentage points (a
+relative change of a rate confuses), amounts by per cent of the baseline (Fieller interval),
+and amounts whose baseline is zero (no whistles without the whistle policy) by their absolute
+values. Nothing is claimed that the paired interval does not support.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Sequence
+
+import pandas as pd
+
+from analysis.labels import label
+from analysis.metrics import VERDICT_METRICS, metric_info
+from analysis.stats import MIN_REPLICATIONS, compare_paired
+
+_UNIT_SUFFIX = re.compile(r"\s*[（(][^（()）]*[)）]\s*$")
+
+
+def indicator_name(metric: str, lang: str) -> str:
+    """A metric's label without its unit suffix, for use inside a sentence."""
+    return _UNIT_SUFFIX.sub("", label(metric, lang))
+
+
+def _num(x: float) -> str:
+    """Short, readable numbers: two significant figures below 1, one decimal below 10,
+    whole numbers (with thousands separators) above."""
+    if not math.isfinite(x):
+        return "–"
+    if x == 0:
+        return "0"
+    if abs(x) < 1:
+        return f"{x:.2g}"
+    return f"{x:.1f}" if abs(x) < 10 else f"{x:,.0f}"
+
+
+def format_value(metric: str, value: float, lang: str) -> str:
+    """A metric value with its unit: rates as %, hours with h."""
+    kind = metric_info(metric).kind
+    if not math.isfinite(value):
+        return "–"
+    if kind == "rate":
+        return f"{_num(100 * value)} %"
+    if kind == "hours":
+        return f"{_num(value)} {label('unit_h', lang)}"
+    return _num(value)
+
+
+def format_range(metric: str, low: float, high: float, lang: str) -> str:
+    """A confidence interval with the unit once: ``12–14 h``, ``81–84 %``."""
+    if not (math.isfinite(low) and math.isfinite(high)):
+        return "–"
+    kind = metric_info(metric).kind
+    scale = 100.0 if kind == "rate" else 1.0
+    unit = " %" if kind == "rate" else (f" {label('unit_h', lang)}" if kind == "hours" else "")
+    return f"{_num(scale * low)}–{_num(scale * high)}{unit}"
+
+
+_HAN_LATIN = re.compile(r"(?<=[\u4e00-\u9fff])(?=[A-Za-z0-9])|(?<=[A-Za-z0-9])(?=[\u4e00-\u9fff])")
+
+
+def space_mixed(text: str) -> str:
+    """Put a space between Han characters and Latin letters or digits (p90 降低, not p90降低),
+    as Chinese typesetting of mixed text does."""
+    return _HAN_LATIN.sub(" ", text)
+
+
+def _style(row: pd.Series) -> str:
+    """How a change is expressed: ``pp`` for rates, ``rel`` for amounts with a usable ratio
+    interval, ``abs`` when the baseline is zero or its ratio cannot be bounded."""
+    if metric_info(row["metric"]).kind == "rate":
+        return "pp"
+    finite = math.isfinite(row["ratio_ci_low"]) and math.isfinite(row["ratio_ci_high"])
+    return "rel" if row["baseline_mean"] != 0 and finite else "abs"
+
+
+def _assessment(row: pd.Series) -> str:
+    if row["too_few"]:
+        return "too_few"
+    if not row["distinguishable"]:
+        return "no_difference"
+    better = metric_info(row["metric"]).better
+    if better is None:
+        return "changed"
+    improved = row["diff"] < 0 if better == "lower" else row["diff"] > 0
+    return "better" if improved else "worse"
+
+
+def _signed(x: float) -> str:
+    """A change with its sign: +12, -0.37, 0."""
+    if not math.isfinite(x):
+        return "–"
+    return ("+" if x > 0 else "-" if x < 0 else "") + _num(abs(x))
+
+
+def _change_text(row: pd.Series, style: str, lang: str) -> str:
+    """Signed change with its CI, for the table."""
+    if style == "pp":
+        low, high = 100 * row["diff_ci_low"], 100 * row["diff_ci_high"]
+        return (f"{_signed(100 * row['diff'])} {label('unit_pp', lang)} "
+                f"({_num(low)} … {_num(high)})")
+    if style == "rel":
+        low, high = 100 * row["rel_ci_low"], 100 * row["rel_ci_high"]
+        return f"{_signed(100 * row['rel_change'])} % ({_num(low)} … {_num(high)} %)"
+    unit = f" {label('unit_h', lang)}" if metric_info(row["metric"]).kind == "hours" else ""
+    return (f"{_signed(row['diff'])}{unit} ({_num(row['diff_ci_low'])} … "
+            f"{_num(row['diff_ci_high'])})")
+
+
+def _clause(row: pd.Series, style: str, lang: str) -> str:
+    """Sentence fragment for a distinguishable change, magnitudes without signs."""
+    verb = label("verb_cuts" if row["diff"] < 0 else "verb_raises", lang)
+    indicator = indicator_name(row["metric"], lang)
+    if style == "pp":
+        bounds = sorted(abs(100 * row[c]) for c in ("diff_ci_low", "diff_ci_high"))
+        return label("sentence_pp", lang, verb=verb, indicator=indicator,
+                     value=_num(abs(100 * row["diff"])), low=_num(bounds[0]),
+                     high=_num(bounds[1]))
+    if style == "rel":
+        bounds = sorted(abs(100 * row[c]) for c in ("rel_ci_low", "rel_ci_high"))
+        return label("sentence_rel", lang, verb=verb, indicator=indicator,
+                     value=_num(abs(100 * row["rel_change"])), low=_num(bounds[0]),
+                     high=_num(bounds[1]))
+    unit = label("unit_h", lang) if metric_info(row["metric"]).kind == "hours" else ""
+    return label("sentence_abs", lang, verb=verb, indicator=indicator,
+                 base=_num(row["baseline_mean"]), new=_num(row["policy_mean"]), unit=unit,
+                 low=_num(row["diff_ci_low"]), high=_num(row["diff_ci_high"])).replace(
+                     "  ", " ")
+
+
+def verdict_table(summary: pd.DataFrame, baseline: str | None = None,
+                  metrics: Sequence[str] = VERDICT_METRICS, confidence: float = 0.95,
+                  lang: str = "en") -> pd.DataFrame:
+    """Paired comparison of every policy with the baseline on the verdict indicators.
+
+    ``summary`` is summary.csv, ideally with the workload columns of
+    :func:`analysis.workload.with_workload`; indicators missing from it are skipped.
+    Adds to :func:`analysis.stats.compare_paired`'s columns: ``indicator`` (label),
+    ``assessment`` (``better``, ``worse``, ``changed``, ``no_difference`` or ``too_few``),
+    ``style`` (``pp``, ``rel`` or ``abs``), ``change_text`` and ``clause`` (empty unless the
+    change is distinguishable).
+    """
+    present = [m for m in metrics if m in summary.columns]
+    table = compare_paired(summary, baseline=baseline, metrics=present, confidence=confidence)
+    if table.empty:
+        return table.assign(indicator=[], assessment=[], style=[], change_text=[], clause=[])
+    table["indicator"] = [label(m, lang) for m in table["metric"]]
+    table["assessment"] = [_assessment(row) for _, row in table.iterrows()]
+    table["style"] = [_style(row) for _, row in table.iterrows()]
+    table["change_text"] = [_change_text(row, row["style"], lang) if row["n"] >= 2 else "–"
+                            for _, row in table.iterrows()]
+    table["clause"] = [_clause(row, row["style"], lang)
+                       if row["assessment"] in ("better", "worse", "changed") else ""
+                       for _, row in table.iterrows()]
+    order = {m: i for i, m in enumerate(present)}
+    policy_order = {p: i for i, p in enumerate(dict.fromkeys(table["policy"]))}
+    return table.sort_values(["policy", "metric"], key=lambda s: s.map(
+        policy_order if s.name == "policy" else order)).reset_index(drop=True)
+
+
+def _join(parts: list[str], lang: str, sep_key: str = "clause_sep") -> str:
+    """Join clauses or names: "a, b and c" in English, with 、 or ， in Chinese."""
+    if lang == "zh" or len(parts) < 2:
+        return label(sep_key, lang).join(parts)
+    return ", ".join(parts[:-1]) + label("joiner_and", lang) + parts[-1]
+
+
+def verdict_sentences(table: pd.DataFrame, lang: str = "en") -> dict[str, str]:
+    """One plain-language paragraph per policy, from :func:`verdict_table` output.
+
+    Gains come first and costs after a "but"; indicators the replications cannot separate are
+    named in a closing sentence rather than passed over in silence.
+    """
+    sentences: dict[str, str] = {}
+    for policy, rows in table.groupby("policy", sort=False):
+        baseline = str(rows["baseline"].iat[0])
+        n = int(rows["n"].max()) if len(rows) else 0
+        if n < MIN_REPLICATIONS:
+            sentences[policy] = label("sentence_too_few", lang, policy=policy, n=n,
+                                      baseline=baseline)
+            continue
+        gains = rows.loc[rows["assessment"].isin(["better", "changed"]), "clause"].tolist()
+        costs = rows.loc[rows["assessment"] == "worse", "clause"].tolist()
+        untold = [indicator_name(m, lang)
+                  for m in rows.loc[rows["assessment"].isin(["no_difference", "too_few"]),
+                                    "metric"]]
+        if not gains and not costs:
+            sentences[policy] = label("sentence_no_change", lang, policy=policy,
+                                      baseline=baseline, n=n)
+            continue
+        if gains and costs:
+            clauses = _join(gains, lang) + label("joiner_but", lang) + _join(costs, lang)
+        else:
+            clauses = _join(gains or costs, lang)
+        text = label("sentence_policy", lang, policy=policy, clauses=clauses)
+        if untold:
+            text += label("sentence_sep", lang) + label(
+                "sentence_untold", lang, n=n, baseline=baseline,
+                indicators=_join(untold, lang, "list_sep"))
+        sentences[policy] = space_mixed(text) if lang == "zh" else text
+    return sentences

@@ -1,0 +1,126 @@
+"""Verdict sentences and the [est] assumption reader."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from analysis.assumptions import find_scenario_file, read_assumptions
+from analysis.verdict import space_mixed, verdict_sentences, verdict_table
+
+
+def _summary(reps: int = 5) -> pd.DataFrame:
+    rows = []
+    for k in range(reps):
+        wobble = (k - 2) * 0.01
+        rows.append({"policy": "manual", "replication": k, "seed": k,
+                     "p90_resolution_h": 100 + 10 * k, "on_time_close_rate": 0.80 + wobble,
+                     "satisfaction_rate": 0.90 + (0.01 if k % 2 else -0.01),
+                     "whistle_dept_hours": 0.0})
+        rows.append({"policy": "algo+whistle", "replication": k, "seed": k,
+                     "p90_resolution_h": (100 + 10 * k) * 0.7 + (k % 2),
+                     "on_time_close_rate": 0.85 + wobble + 0.001 * k,
+                     "satisfaction_rate": 0.90 + (-0.01 if k % 2 else 0.01),
+                     "whistle_dept_hours": 50.0 + k})
+    return pd.DataFrame(rows)
+
+
+def test_verdict_table_and_english_sentence() -> None:
+    table = verdict_table(_summary())
+    assert list(table["metric"]) == ["p90_resolution_h", "on_time_close_rate",
+                                     "satisfaction_rate", "whistle_dept_hours"]
+    by_metric = table.set_index("metric")
+    assert by_metric.loc["p90_resolution_h", "assessment"] == "better"
+    assert by_metric.loc["p90_resolution_h", "style"] == "rel"
+    assert by_metric.loc["on_time_close_rate", "style"] == "pp"
+    assert by_metric.loc["satisfaction_rate", "assessment"] == "no_difference"
+    assert by_metric.loc["whistle_dept_hours", "assessment"] == "worse"
+    assert by_metric.loc["whistle_dept_hours", "style"] == "abs"  # baseline is zero
+    sentence = verdict_sentences(table)["algo+whistle"]
+    assert sentence.startswith("algo+whistle cuts p90 resolution time by 30 % (95 % CI ")
+    assert "raises on-time close rate by 5.2 percentage points" in sentence
+    assert ", but raises department whistle hours from 0 to 52 h" in sentence
+    assert sentence.endswith("With 5 replications it cannot be told apart from manual on "
+                             "satisfaction rate.")
+
+
+def test_chinese_sentence_and_spacing() -> None:
+    sentence = verdict_sentences(verdict_table(_summary(), lang="zh"), lang="zh")["algo+whistle"]
+    assert sentence.startswith("algo+whistle 使办结时长 p90 降低 30 %（95 % 置信区间 ")
+    assert "，但使部门吹哨报到工时从 0 提高至 52 小时" in sentence
+    assert sentence.endswith("在 5 次重复下，满意率与 manual 无法区分。")
+    assert space_mixed("p90降低") == "p90 降低"
+
+
+def test_too_few_and_no_difference_sentences() -> None:
+    few = verdict_sentences(verdict_table(_summary(reps=2)))["algo+whistle"]
+    assert few == ("algo+whistle: too few replications (2) to compare with manual; "
+                   "run at least 3.")
+    same = _summary()
+    same.loc[same["policy"] == "algo+whistle", "p90_resolution_h"] = same.loc[
+        same["policy"] == "manual", "p90_resolution_h"].to_numpy()
+    table = verdict_table(same, metrics=["p90_resolution_h", "satisfaction_rate"])
+    assert verdict_sentences(table)["algo+whistle"] == (
+        "algo+whistle cannot be told apart from manual on any indicator with 5 replications.")
+
+
+YAML = """\
+# Demo scenario; [est] marks an assumption (header: explains notation, not listed)
+name: demo
+arrivals:
+  surge_factor: 1.0   # [est] no surge
+  hotline_per_day: 40 # Beijing [secondary source]
+  note: "a # inside quotes"  # [est: quoted hash]
+mediation:
+  # no published split by tier (DOMAIN.md),
+  # so we assume one [est]
+  tier_shares: [0.70, 0.22, 0.08]
+categories:
+  - id: market
+    handle_h_median: 2.0  # [est] market handling
+  - id: housing
+    handle_h_median: 4.0  # [est] housing handling
+departments:
+  - {id: chengguan, size: 8,
+     skills: {demolition: 3}}   # [est; 3 of 8 trained]
+  - {id: water, size: 3}        # [estimate] is not the mark
+"""
+
+
+def test_read_assumptions_gives_dotted_keys_and_comments(tmp_path: Path) -> None:
+    path = tmp_path / "scenario.yaml"
+    path.write_text(YAML, encoding="utf-8")
+    found = read_assumptions(path)
+    assert [(a.line, a.key) for a in found] == [
+        (4, "arrivals.surge_factor"),
+        (6, "arrivals.note"),
+        (9, "mediation.tier_shares"),
+        (13, "categories[market].handle_h_median"),
+        (15, "categories[housing].handle_h_median"),
+        (18, "departments[chengguan]"),
+    ]
+    assert found[0].comment == "[est] no surge" and found[0].value == "1.0"
+    assert found[1].value == '"a # inside quotes"'
+    assert found[2].value == "[0.70, 0.22, 0.08]"
+    assert found[2].comment == "no published split by tier (DOMAIN.md), so we assume one [est]"
+    assert found[5].comment == "[est; 3 of 8 trained]"
+
+
+def test_find_scenario_file(tmp_path: Path) -> None:
+    (tmp_path / "scenarios").mkdir()
+    (tmp_path / "scenarios" / "s.yaml").write_text("a: 1\n", encoding="utf-8")
+    out = tmp_path / "results" / "demo"
+    out.mkdir(parents=True)
+    assert find_scenario_file({"scenario_file": "scenarios/s.yaml"}, out) == (
+        tmp_path / "scenarios" / "s.yaml")
+    assert find_scenario_file({"scenario_file": "nope.yaml"}, out) is None
+    assert find_scenario_file({}, out) is None
+
+
+@pytest.mark.parametrize("text", ["", "# only a comment\n"])
+def test_read_assumptions_without_marks(tmp_path: Path, text: str) -> None:
+    path = tmp_path / "s.yaml"
+    path.write_text(text, encoding="utf-8")
+    assert read_assumptions(path) == []
