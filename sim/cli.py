@@ -14,7 +14,7 @@ from pathlib import Path
 
 from sim import __version__
 from sim.loader import Problem, ScenarioError, load_scenario
-from sim.policies import parse_label, policy_problems
+from sim.policies import choice_problems, params_problems, parse_label
 from sim.scenario import Scenario
 
 EXIT_BAD_INPUT = 2
@@ -31,24 +31,64 @@ def _fail(lines: Sequence[str]) -> int:
 
 
 def load_checked(path: str, policies: Sequence[str | None] = (None,)) -> Scenario:
-    """Load a scenario and check the policies it will run with (its own and any named)."""
+    """Load a scenario and check the policies it will run with (its own and any named).
+
+    Parameters are checked as a run resolves them (``policy_params[name]`` updated by the
+    scenario's own ``policy.<axis>.params``) and against the scenario (e.g. deadline classes a
+    whistle names). Each problem is reported once, where its cause is: in the file with its line
+    (``policy.*`` or ``policy_params.*``), or on the ``--policy`` option for a policy the file
+    does not mention. Every ``policy_params`` entry is checked, used or not.
+    """
+    from sim.loader import read_yaml
+
     scn = load_scenario(path)
+    _data, lines = read_yaml(Path(path))
     problems: list[Problem] = []
-    own = scn.policy
-    for p, m in policy_problems(own.dispatch.name, own.dispatch.params, own.escalation.name,
-                                own.escalation.params):
-        problems.append(Problem(path, p, m))
+
+    def add(where: str, keys: tuple[str | int, ...], message: str) -> None:
+        line = None
+        if where == path:
+            for cut in range(len(keys), 0, -1):
+                line = lines.get(tuple(keys[:cut]))
+                if line is not None:
+                    break
+        problem = Problem(where, keys, message, line)
+        if problem not in problems:
+            problems.append(problem)
+
+    bad_entries: set[str] = set()
+    for name, params in scn.policy_params.items():
+        for p, m in params_problems(name, params):
+            add(path, ("policy_params", name, *p), m)
+            bad_entries.add(name)
+
+    runs: list[tuple[str | None, str, str]] = [(None, scn.policy.dispatch.name,
+                                                scn.policy.escalation.name)]
     for label in policies:
         if label is None:
             continue
         try:
-            dispatch, escalation = parse_label(label)
+            runs.append((label, *parse_label(label)))
         except ValueError as exc:
             raise UsageError(f"--policy: {exc}") from None
-        d_params = own.dispatch.params if own.dispatch.name == dispatch else {}
-        e_params = own.escalation.params if own.escalation.name == escalation else {}
-        for p, m in policy_problems(dispatch, d_params, escalation, e_params):
-            problems.append(Problem(f"--policy {label}", p, m))
+    checked: set[tuple[str, str]] = set()
+    for label, dispatch, escalation in runs:
+        spec = scn.policy_spec(dispatch, escalation)
+        for axis, choice in (("dispatch", spec.dispatch), ("escalation", spec.escalation)):
+            own = getattr(scn.policy, axis)
+            if (axis, choice.name) in checked or choice.name in bad_entries:
+                continue
+            checked.add((axis, choice.name))
+            entry = scn.policy_params.get(choice.name, {})
+            for loc, message in choice_problems(axis, choice.name, choice.params, scn):
+                key = loc[1] if len(loc) > 1 else None
+                if choice.name == own.name and (key is None or key in own.params
+                                                or key not in entry):
+                    add(path, ("policy", axis, *loc), message)
+                elif key is not None and key in entry:
+                    add(path, ("policy_params", choice.name, *loc[1:]), message)
+                else:
+                    add(f"--policy {label}", ("policy", axis, *loc), message)
     if problems:
         raise ScenarioError(problems)
     return scn
