@@ -19,8 +19,12 @@ $(STAMP): $(BIN)/python pyproject.toml
 	$(BIN)/pip install --quiet -e '.[dev]'
 	@touch $@ $(VENV)/.installed
 
+# Three policies on the street scenario, 5 replications on common random numbers, report in
+# English and Chinese (results/demo/report.html, results/demo/report.zh.html).
 demo: $(VENV)/.installed
-	$(BIN)/govsim run scenarios/beijing_street.yaml --replications 3 --out results/demo
+	$(BIN)/govsim compare scenarios/beijing_street.yaml \
+	    --policies manual+transfer,algorithmic+transfer,algorithmic+whistle \
+	    --replications 5 --out results/demo --lang en,zh
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q

@@ -96,10 +96,10 @@ def _profile(weights: Sequence[float] | None, n: int, name: str) -> np.ndarray:
         raise ValueError(f"{name} must have {n} weights, got {w.size}")
     if not (np.all(np.isfinite(w)) and np.all(w >= 0.0)):
         raise ValueError(f"{name} weights must be finite and non-negative")
-    mean = w.mean()
-    if mean <= 0.0:
+    total = w.sum()
+    if total <= 0.0:
         raise ValueError(f"{name} needs at least one positive weight")
-    return w / mean
+    return (w / total) * n  # divide by the sum first: the mean of subnormal weights underflows
 
 
 def build_rate(

@@ -100,7 +100,7 @@ def _ordinals(dates: Sequence[date]) -> np.ndarray:
     return np.array(sorted({d.toordinal() for d in dates}), dtype=np.int64)
 
 
-def _merge(starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
+def merge_intervals(starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
     """Union of intervals as a sorted (n, 2) array; touching intervals are joined."""
     if len(starts) == 0:
         return np.empty((0, 2), dtype=float)
@@ -157,7 +157,7 @@ def on_intervals(
     midnights = offsets[on] * 24.0 - tod0
     s = np.concatenate([midnights + w.start_h for w in windows])
     e = np.concatenate([midnights + (w.start_h + w.duration_h) for w in windows])
-    merged = _merge(s, e)
+    merged = merge_intervals(s, e)
     np.clip(merged, 0.0, horizon_h, out=merged)
     return merged[merged[:, 1] > merged[:, 0]]
 
@@ -190,7 +190,7 @@ class WorkingCalendar:
         self.days = tuple(days)
         self.holidays = tuple(holidays)
         self.extra_workdays = tuple(extra_workdays)
-        one_day = _merge(
+        one_day = merge_intervals(
             np.array([w.start_h for w in self.windows], dtype=float),
             np.array([w.start_h + w.duration_h for w in self.windows], dtype=float),
         )

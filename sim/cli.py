@@ -155,8 +155,10 @@ def _report(out_dir: Path, args: argparse.Namespace) -> list[Path]:
     except ImportError:  # the analysis package is optional for a bare run
         return []
     paths = []
-    for lang in args.lang.split(","):
-        paths.append(build_report(out_dir, lang=lang.strip(), baseline=args.baseline))
+    for lang in (part.strip() for part in args.lang.split(",")):
+        charts_dir = out_dir / ("charts" if lang == "en" else f"charts_{lang}")
+        paths.append(build_report(out_dir, lang=lang, baseline=args.baseline,
+                                  charts_dir=charts_dir))
     for path in paths:
         print(f"report: {path.resolve()}")
     return paths
@@ -225,22 +227,29 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_compare)
 
     p = sub.add_parser("report", help="build report.html from an output directory")
-    p.add_argument("dir", metavar="DIR")
-    p.add_argument("--lang", default="en", help="en, zh or en,zh")
-    p.add_argument("--baseline", default=None)
+    p.add_argument("dir", metavar="DIR", help="output directory of run, compare or sweep")
+    p.add_argument("--lang", default="en",
+                   help="en, zh or en,zh: report.html (en), report.zh.html (zh)")
+    p.add_argument("--baseline", default=None, help="policy to compare against (default first)")
     p.set_defaults(func=cmd_report)
 
     p = sub.add_parser("sweep", help="run an experiment file (grid × policies × replications)")
-    p.add_argument("experiment", metavar="EXPERIMENT")
-    p.add_argument("--out", required=True)
-    p.add_argument("--workers", type=_positive_int, default=None)
-    p.add_argument("--dask", default=None, metavar="ADDRESS|local")
-    p.add_argument("--resume", action="store_true")
-    p.add_argument("--target-halfwidth", default=None)
-    p.add_argument("--quiet", "-q", action="store_true")
-    p.add_argument("--no-report", dest="report", action="store_false")
-    p.add_argument("--lang", default="en")
-    p.add_argument("--baseline", default=None)
+    p.add_argument("experiment", metavar="EXPERIMENT", help="experiment file (experiments/*.yaml)")
+    p.add_argument("--out", required=True, help="output directory (runs/, runs.parquet, report)")
+    p.add_argument("--workers", type=_positive_int, default=None,
+                   help="local worker processes (default: number of cores)")
+    p.add_argument("--dask", default=None, metavar="ADDRESS|local",
+                   help="run on a dask.distributed scheduler, or 'local' for a LocalCluster")
+    p.add_argument("--resume", action="store_true",
+                   help="keep runs already finished in --out and compute only the rest")
+    p.add_argument("--target-halfwidth", default=None, metavar="H",
+                   help="add replications until the 95%% CI half-width is within H "
+                        "(e.g. 5%% relative, or 0.5 absolute) for every configuration")
+    p.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
+    p.add_argument("--no-report", dest="report", action="store_false",
+                   help="skip the HTML report")
+    p.add_argument("--lang", default="en", help="report language(s): en, zh or en,zh")
+    p.add_argument("--baseline", default=None, help="policy to compare against")
     p.set_defaults(func=cmd_sweep)
     return parser
 

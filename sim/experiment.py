@@ -35,9 +35,10 @@ from sim.loader import (
     PathKey,
     Problem,
     ScenarioError,
-    _clean_message,
     _line_for,
     apply_overrides,
+    clean_message,
+    doc_path,
     format_path,
     parse_dotted,
     read_yaml,
@@ -280,8 +281,8 @@ def make_experiment(data: Any, name: str = "<experiment>",
     except ValidationError as exc:
         problems = _Problems()
         for err in exc.errors(include_url=False):
-            loc = tuple(err["loc"])
-            problems.add(Problem(name, loc, _clean_message(err), _line_for(loc, index)))
+            loc = doc_path(data, err["loc"])
+            problems.add(Problem(name, loc, clean_message(err), _line_for(loc, index)))
         problems.raise_if_any()
         raise AssertionError("unreachable") from None
     scenario_path = Path(spec.scenario)

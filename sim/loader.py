@@ -65,18 +65,28 @@ def parse_dotted(dotted: str) -> PathKey:
     return tuple(keys)
 
 
-def _line_index(node: yaml.Node, path: PathKey, index: dict[PathKey, int]) -> None:
-    """Walk a composed YAML node tree recording the 1-based line of every path."""
+def _line_index(node: yaml.Node, path: PathKey, index: dict[PathKey, int],
+                duplicates: list[tuple[PathKey, int]]) -> None:
+    """Walk a composed YAML node tree recording the 1-based line of every path.
+
+    A key given twice in one mapping is recorded in ``duplicates`` (YAML forbids it, but PyYAML
+    silently keeps the last value, which would hide half of the planner's intent).
+    """
     index[path] = node.start_mark.line + 1
     if isinstance(node, yaml.MappingNode):
+        seen: set[Any] = set()
         for key_node, value_node in node.value:
             key = key_node.value
+            if isinstance(key_node, yaml.ScalarNode):
+                if key in seen:
+                    duplicates.append(((*path, key), key_node.start_mark.line + 1))
+                seen.add(key)
             index[(*path, key)] = key_node.start_mark.line + 1
-            _line_index(value_node, (*path, key), index)
+            _line_index(value_node, (*path, key), index, duplicates)
             index[(*path, key)] = key_node.start_mark.line + 1
     elif isinstance(node, yaml.SequenceNode):
         for i, item in enumerate(node.value):
-            _line_index(item, (*path, i), index)
+            _line_index(item, (*path, i), index, duplicates)
 
 
 def _line_for(path: PathKey, index: dict[PathKey, int]) -> int | None:
@@ -106,7 +116,14 @@ def read_yaml(path: Path) -> tuple[Any, dict[PathKey, int]]:
         raise ScenarioError([Problem(name, (), f"YAML syntax error: {reason}", line)]) from None
     index: dict[PathKey, int] = {}
     if node is not None:
-        _line_index(node, (), index)
+        duplicates: list[tuple[PathKey, int]] = []
+        _line_index(node, (), index, duplicates)
+        if duplicates:
+            raise ScenarioError([
+                Problem(name, where, "duplicate key: it is given more than once in this mapping",
+                        line)
+                for where, line in duplicates
+            ])
     return data, index
 
 
@@ -146,7 +163,8 @@ def validate_data(
     index = index or {}
     if not isinstance(data, dict):
         raise ScenarioError([Problem(name, (), "a scenario must be a YAML mapping", 1)])
-    if data.get("version") not in (1, None) or "version" not in data:
+    version = data.get("version")
+    if type(version) is not int or version != 1:  # True == 1 in Python; a bool is no version
         got = data.get("version", "missing")
         line = _line_for(("version",), index)
         message = f"unsupported version {got!r}; expected 1"
@@ -156,8 +174,8 @@ def validate_data(
     except ValidationError as exc:
         problems = []
         for err in exc.errors(include_url=False):
-            loc = tuple(k for k in err["loc"] if not _is_union_tag(k))
-            message = _clean_message(err)
+            loc = doc_path(data, err["loc"])
+            message = clean_message(err)
             problems.append(Problem(name, loc, message, _line_for(loc, index)))
         raise ScenarioError(_dedupe(problems)) from None
     refs = check_references(scn)
@@ -180,6 +198,30 @@ def load_scenario(path: str | Path, overrides: dict[str, Any] | None = None) -> 
     return validate_data(data, str(path), index)
 
 
+def doc_path(data: Any, loc: tuple[str | int, ...]) -> PathKey:
+    """pydantic's error location as a path into the document.
+
+    pydantic inserts parts that are not keys of the file: union member tags (``exponential``,
+    ``function-after[...]``) and ``[key]`` for a bad mapping key. Walk the document and drop a
+    part that is not in it when the next part is; keep a missing last part (a missing field).
+    """
+    out: list[str | int] = []
+    node = data
+    for i, key in enumerate(loc):
+        if key == "[key]" or _is_union_tag(key):
+            continue
+        in_list = isinstance(node, list) and isinstance(key, int) and -len(node) <= key < len(node)
+        if in_list or (isinstance(node, dict) and key in node):
+            node = node[key]
+        else:
+            rest = [k for k in loc[i + 1:] if k != "[key]" and not _is_union_tag(k)]
+            if isinstance(node, dict) and ((rest and rest[0] in node) or key in node.values()):
+                continue  # a union tag such as ``lognormal`` (from ``dist: lognormal``)
+            node = None
+        out.append(key)
+    return tuple(out)
+
+
 def _is_union_tag(key: str | int) -> bool:
     """pydantic inserts union member tags (``exponential``, ``function-after[...]``) into locs."""
     return isinstance(key, str) and ("[" in key and "]" in key and "(" not in key) and (
@@ -187,7 +229,7 @@ def _is_union_tag(key: str | int) -> bool:
     )
 
 
-def _clean_message(err: dict[str, Any]) -> str:
+def clean_message(err: dict[str, Any]) -> str:
     msg = err["msg"]
     if msg.startswith("Value error, "):
         msg = msg[len("Value error, ") :]
@@ -197,8 +239,9 @@ def _clean_message(err: dict[str, Any]) -> str:
         return "required field is missing"
     if err["type"] == "union_tag_invalid":
         ctx = err.get("ctx", {})
+        discriminator = str(ctx.get("discriminator", "kind")).strip("'\"")
         return (
-            f"unknown {ctx.get('discriminator', 'kind')} {ctx.get('tag')!r}; "
+            f"unknown {discriminator} {ctx.get('tag')!r}; "
             f"expected one of {ctx.get('expected_tags')}"
         )
     if "input" in err and not isinstance(err["input"], dict | list) and err["type"] != "missing":

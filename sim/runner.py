@@ -32,7 +32,8 @@ CASE_COLUMNS = [
     "policy", "replication", "case_id", "channel", "category", "grid", "street", "tier_final",
     "t_arrival_h", "t_dispatched_h", "t_start_h", "t_onsite_h", "t_handled_h", "t_closed_h",
     "response_h", "wait_h", "travel_h", "handle_h", "resolution_h", "escalations", "misroutes",
-    "reopened", "whistled", "response_due_h", "close_due_h", "on_time_response", "on_time_close",
+    "reopened", "whistled", "report_h", "report_late_h", "preempted", "high_risk", "risk_score",
+    "response_due_h", "close_due_h", "on_time_response", "on_time_close",
     "resolved", "satisfied", "flared", "warmup",
 ]
 

@@ -386,6 +386,15 @@ class Evaluation(Strict):
     reopen_p: Probability = Field(0.3, description="reopen probability when not satisfied")
     max_reopens: NonNegativeInt = 1
 
+    @model_validator(mode="after")
+    def _floor_below_on_time(self) -> Evaluation:
+        if self.satisfied_p_floor > self.satisfied_p_on_time:
+            raise ValueError(
+                f"satisfied_p_floor ({self.satisfied_p_floor}) must not exceed "
+                f"satisfied_p_on_time ({self.satisfied_p_on_time}): lateness cannot please"
+            )
+        return self
+
 
 class Flareup(Strict):
     """Hazard of flaring up (小事拖大) growing with waiting: Weibull time-to-flare from arrival.
@@ -650,6 +659,12 @@ def check_references(scn: Scenario) -> list[tuple[tuple[str | int, ...], str]]:
             (("calendar", "working_days"),
              f"deadline classes {uses_working_time} count working time but there is no "
              f"working day")
+        )
+    if uses_working_time and not scn.calendar.working_hours:
+        problems.append(
+            (("calendar", "working_hours"),
+             f"deadline classes {uses_working_time} count working time but there are no "
+             f"working hours")
         )
 
     known_skills: set[str] = set()

@@ -27,6 +27,8 @@ from typing import Any
 import numpy as np
 import simpy
 
+from sim.calendar import merge_intervals
+
 
 class Worker:
     """One person (or crew) who can be in one place on one case at a time."""
@@ -105,6 +107,8 @@ class Team:
         self._tiebreak = count()
         self.queue_key: Callable[[Any], Any] | None = None
         self.pick: Callable[[deque[Worker], Any], Worker] | None = None
+        if len(on_intervals) > 1:  # touching intervals are one shift (no off-and-on at the seam)
+            on_intervals = merge_intervals(on_intervals[:, 0], on_intervals[:, 1])
         self.intervals = on_intervals
         self.available_h_per_worker = float(np.sum(on_intervals[:, 1] - on_intervals[:, 0]))
         self.trace = trace

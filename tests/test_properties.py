@@ -12,7 +12,6 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import numpy as np
-import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
@@ -286,11 +285,6 @@ def test_the_generator_reaches_every_feature() -> None:
     assert expected <= seen, f"never generated: {sorted(expected - seen)}"
 
 
-@pytest.mark.xfail(strict=True, raises=ValueError, reason=(
-    "BUG validation/arrivals mismatch: Channel accepts a profile whose sum is positive, but "
-    "sim.arrivals._profile divides by the mean, which underflows to 0 for subnormal weights, "
-    "so a scenario that `govsim validate` accepts crashes in the run. Fix: in _profile "
-    "normalise by the sum, `total = w.sum(); ...; return (w / total) * n`."))
 def test_subnormal_profile_runs(scenarios_dir) -> None:
     from sim.loader import load_scenario
 

@@ -248,11 +248,6 @@ def _split_at_every(hours: float, made: list[np.ndarray]):
     return on_intervals
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "BUG sim/team.py Team._shifts: at a boundary where one on-interval ends exactly when the next "
-    "starts, the team goes off shift and never comes back on (`if start_h > env.now` is False), "
-    "so every later case queues for ever. Fix: merge touching intervals in Team.__init__, or in "
-    "_shifts call _go_on_shift whenever the team is off shift at the next interval's start."))
 def test_team_with_back_to_back_intervals_equals_always(monkeypatch, same_frames) -> None:
     """Teams receive on-intervals as an array; two touching intervals must behave as one."""
     base = load_scenario(MMC, dict(mmc_overrides(3, 1.5)))

@@ -147,15 +147,15 @@ def params_problems(name: str, params: dict[str, Any]) -> list[tuple[tuple[str |
 
 def _validate(cls: type[Any], params: dict[str, Any],
               scenario: Scenario | None = None) -> list[ParamProblem]:
+    from sim.loader import clean_message, doc_path  # the loader imports the scenario model
+
     problems: list[ParamProblem] = []
     try:
         validated = cls.Params.model_validate(params)
     except ValidationError as exc:
         for err in exc.errors(include_url=False):
-            msg = err["msg"].removeprefix("Value error, ")
-            if err["type"] == "extra_forbidden":
-                msg = "unknown parameter"
-            problems.append((tuple(err["loc"]), msg))
+            msg = "unknown parameter" if err["type"] == "extra_forbidden" else clean_message(err)
+            problems.append((doc_path(params, err["loc"]), msg))
         return problems
     if scenario is not None:
         problems.extend(cls.scenario_problems(validated, scenario))
