@@ -133,6 +133,12 @@ def _run_and_write(args: argparse.Namespace, policies: list[str | None]) -> int:
     from sim.runner import run_scenario, write_outputs
 
     scn = load_checked(args.scenario, policies)
+    if args.days is not None and args.days <= scn.calendar.warmup_days:
+        raise UsageError(
+            f"--days {args.days:g} is not longer than the scenario's warm-up "
+            f"(calendar.warmup_days = {scn.calendar.warmup_days:g}): every case would be "
+            f"excluded from the statistics; give more days"
+        )
     out_dir = Path(args.out) if args.out else Path("results") / scn.name
     runset = run_scenario(scn, policies, args.replications, args.seed, args.days,
                           scenario_file=args.scenario, progress=not args.quiet)

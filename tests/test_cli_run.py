@@ -67,7 +67,7 @@ def docs() -> dict[str, list[str]]:
 @pytest.fixture(scope="module")
 def run_dir(tmp_path_factory) -> tuple[Path, int, str, str]:
     out = tmp_path_factory.mktemp("cli") / "out"
-    code, stdout, stderr = call(["run", str(STREET), "--days", "3", "-r", "2", "--out", str(out),
+    code, stdout, stderr = call(["run", str(STREET), "--days", "8", "-r", "2", "--out", str(out),
                                  "--no-report", "-q"])
     return out, code, stdout, stderr
 
@@ -122,10 +122,10 @@ def test_table_contents(run_dir) -> None:
     resources = pd.read_csv(out / "resources.csv")
     assert set(resources["unit_kind"]) <= {"grid", "community", "street", "department",
                                            "hotline", "dispatch"}
-    assert (resources["busy_h"] <= 72.0 + 1e-9).all()
+    assert (resources["busy_h"] <= 8 * 24.0 + 1e-9).all()
     backlog = pd.read_csv(out / "backlog.csv")
     for _rep, curve in backlog.groupby("replication"):
-        assert curve["t_h"].iloc[0] == 0.0 and curve["t_h"].iloc[-1] == pytest.approx(72.0)
+        assert curve["t_h"].iloc[0] == 0.0 and curve["t_h"].iloc[-1] == pytest.approx(8 * 24.0)
         assert (curve["open_cases"] >= 0).all()
     grids = pd.read_csv(out / "grids.csv")
     assert len(grids) == 30 and grids["grid"].is_unique
@@ -139,7 +139,7 @@ def test_run_json_provenance(run_dir, docs) -> None:
     assert meta["govsim_version"] == sim.__version__
     assert meta["scenario_name"] == "beijing_street"
     assert Path(meta["scenario_file"]) == STREET
-    assert meta["replications"] == 2 and meta["days"] == 3.0 and meta["root_seed"] == 0
+    assert meta["replications"] == 2 and meta["days"] == 8.0 and meta["root_seed"] == 0
     assert len(meta["seeds"]) == 2 and len({s for _, s in meta["seeds"]}) == 2
     assert meta["policies"] == ["manual+transfer"]
     datetime.fromisoformat(meta["created_utc"])
@@ -189,6 +189,16 @@ def test_bad_policy_exits_2_with_one_line(tmp_path, policy: str, needle: str) ->
     assert not out.exists(), "something was written before the input was checked"
 
 
+def test_days_within_the_warmup_exits_2(tmp_path) -> None:
+    """A horizon inside the warm-up would give summaries of no case at all."""
+    out = tmp_path / "never"
+    code, stdout, stderr = call(["run", str(STREET), "--days", "3", "--out", str(out), "-q",
+                                 "--no-report"])
+    assert code == 2
+    assert "warm-up" in stderr and "Traceback" not in stderr
+    assert stdout == "" and not out.exists()
+
+
 def test_missing_scenario_file_exits_2(tmp_path) -> None:
     code, _stdout, stderr = call(["run", str(tmp_path / "nope.yaml"), "--out",
                                   str(tmp_path / "o"), "-q", "--no-report"])
@@ -205,3 +215,19 @@ def test_validate_shipped_scenarios(path: Path) -> None:
     code, stdout, stderr = call(["validate", str(path)])
     assert code == 0, stderr
     assert stdout.strip() == f"{path}: ok"
+
+
+def test_compare_writes_the_documented_comparison(tmp_path, docs) -> None:
+    out = tmp_path / "cmp"
+    code, _stdout, stderr = call(["compare", str(STREET), "--policies",
+                                 "manual+transfer,manual+whistle", "-r", "3", "--days", "8",
+                                 "--out", str(out), "-q", "--no-report"])
+    assert code == 0, stderr
+    table = pd.read_csv(out / "comparison.csv")
+    assert list(table.columns) == docs["comparison.csv"]
+    assert set(table["policy"]) == {"manual+whistle"}
+    assert set(table["baseline"]) == {"manual+transfer"}
+    summary = pd.read_csv(out / "summary.csv")
+    assert set(table["metric"]) <= set(summary.columns)
+    row = table.set_index("metric").loc["whistles_per_100"]
+    assert row["baseline_mean"] == 0 and row["policy_mean"] > 0 and row["n"] == 3
