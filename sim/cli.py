@@ -1,4 +1,4 @@
-"""The ``govsim`` command: validate, run, compare, sweep, report.
+"""The ``govsim`` command: validate, run, compare, sweep, report, warmup.
 
 Bad input (a scenario, an option) gives one line per problem naming the file, the path inside
 it and what is wrong, exit code 2, and no traceback. Nothing is written before the input is
@@ -238,6 +238,12 @@ def build_parser() -> argparse.ArgumentParser:
                    help="en, zh or en,zh: report.html (en), report.zh.html (zh)")
     p.add_argument("--baseline", default=None, help="policy to compare against (default first)")
     p.set_defaults(func=cmd_report)
+
+    from sim import warmup
+
+    p = sub.add_parser("warmup", help="suggest the warm-up length from a pilot run (MSER-5, Welch)")
+    warmup.add_arguments(p)
+    p.set_defaults(func=warmup.command)
 
     p = sub.add_parser("sweep", help="run an experiment file (grid × policies × replications)")
     p.add_argument("experiment", metavar="EXPERIMENT", help="experiment file (experiments/*.yaml)")

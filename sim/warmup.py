@@ -267,32 +267,42 @@ def plot_warmup(suggestion: WarmupSuggestion, path: str | Path, title: str = "")
     return path
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """``python -m sim.warmup SCENARIO``: print a suggestion, optionally save its plot."""
-    from sim.loader import ScenarioError, load_scenario
-
-    p = argparse.ArgumentParser(prog="python -m sim.warmup", description=main.__doc__)
-    p.add_argument("scenario")
-    p.add_argument("--policy", default=None)
-    p.add_argument("--replications", "-r", type=int, default=5)
-    p.add_argument("--seed", type=int, default=0)
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    """Options of ``govsim warmup``."""
+    p.add_argument("scenario", metavar="SCENARIO")
+    p.add_argument("--policy", default=None, help="dispatch+escalation (default: the scenario's)")
+    p.add_argument("--replications", "-r", type=int, default=5, help="pilot replications")
+    p.add_argument("--seed", type=int, default=0, help="root seed (default 0)")
     p.add_argument("--days", type=float, default=None, help="pilot length (default: horizon)")
-    p.add_argument("--series", choices=["backlog", "resolution"], default="backlog")
+    p.add_argument("--series", choices=["backlog", "resolution"], default="backlog",
+                   help="hourly open cases, or resolution time by arrival hour")
     p.add_argument("--method", choices=["mser5", "welch"], default="mser5")
     p.add_argument("--plot", default=None, help="save the plot to this PNG")
     p.add_argument("--keep-surges", action="store_true", help="keep demand surges in the pilot")
-    args = p.parse_args(argv)
-    try:
-        scn = load_scenario(args.scenario)
-    except ScenarioError as exc:
-        print(exc, file=sys.stderr)
-        return 2
+
+
+def command(args: argparse.Namespace) -> int:
+    """Print a warm-up suggestion from a pilot run, optionally save its plot."""
+    from sim.cli import UsageError, load_checked
+
+    if args.replications < 1:
+        raise UsageError("--replications must be at least 1")
+    if args.days is not None and not args.days > 0:
+        raise UsageError("--days must be positive")
+    scn = load_checked(args.scenario, [args.policy])  # bad input: one line, exit 2
     s = suggest_warmup(scn, args.policy, args.replications, args.seed, args.days, args.series,
                        args.method, keep_surges=args.keep_surges)
     print(s)
     if args.plot:
         print(f"plot: {plot_warmup(s, args.plot, title=f'{scn.name}: warm-up')}")
     return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """``python -m sim.warmup …`` is ``govsim warmup …``."""
+    from sim.cli import main as govsim
+
+    return govsim(["warmup", *(sys.argv[1:] if argv is None else argv)])
 
 
 if __name__ == "__main__":

@@ -18,6 +18,7 @@ from sim.warmup import (
 )
 
 ROOT = Path(__file__).resolve().parents[1]
+STREET = ROOT / "scenarios" / "beijing_street.yaml"
 
 
 def noisy(level: np.ndarray, sd: float = 1.0, reps: int = 5, seed: int = 1) -> np.ndarray:
@@ -88,3 +89,15 @@ def test_pilot_of_a_real_scenario_and_its_plot(tmp_path: Path) -> None:
     png = plot_warmup(s, tmp_path / "warmup.png")
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and png.stat().st_size > 10_000
     assert "suggested warm-up" in str(s)
+
+
+def test_govsim_warmup_command(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from sim.cli import main
+
+    plot = tmp_path / "warmup.png"
+    code = main(["warmup", str(STREET), "-r", "1", "--days", "10", "--plot", str(plot)])
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    assert out.startswith("suggested warm-up: ") and plot.stat().st_size > 0
+    assert main(["warmup", str(STREET), "--policy", "nonsense+transfer"]) == 2
+    assert "nonsense" in capsys.readouterr().err
