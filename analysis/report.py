@@ -241,8 +241,9 @@ def _facts(outputs: RunOutputs, lang: str) -> str:
     if run.get("days") is not None:
         facts.append(("fact_days", f"{run['days']:g}" if isinstance(run["days"], int | float)
                       else str(run["days"])))
-    if run.get("replications") is not None:
-        facts.append(("fact_replications", str(run["replications"])))
+    replications = _replications(outputs)
+    if replications is not None:
+        facts.append(("fact_replications", replications))
     if outputs.summary is not None and "n_arrived" in outputs.summary.columns:
         facts.append(("fact_cases_per_run", f"{outputs.summary['n_arrived'].mean():,.0f}"))
     if run.get("root_seed") is not None:
@@ -389,6 +390,18 @@ def _figure_html(chart: _Chart) -> str:
             f"<figcaption>{_e(chart.caption)}</figcaption></figure>")
 
 
+def _replications(outputs: RunOutputs) -> str | None:
+    """Replications per configuration and policy: a sweep with a precision target adds them
+    per configuration, so give the range it reached rather than the starting number."""
+    runs = outputs.runs
+    if runs is not None and len(runs) and {"config", "policy"} <= set(runs.columns):
+        per_cell = runs.groupby(["config", "policy"]).size()
+        low, high = int(per_cell.min()), int(per_cell.max())
+        return str(low) if low == high else f"{low}–{high}"
+    reps = outputs.run.get("replications")
+    return None if reps is None else str(reps)
+
+
 def build_report(out_dir: Path | str, lang: str = "en", baseline: str | None = None, *,
                  confidence: float = 0.95, n_boot: int = 2000, seed: int = 0,
                  charts_dir: Path | str | None = None, filename: str | None = None) -> Path:
@@ -430,7 +443,7 @@ def build_report(out_dir: Path | str, lang: str = "en", baseline: str | None = N
 
     name = outputs.run.get("scenario_name") or ""
     title = label("report_title", lang) + (f" — {name}" if name else "")
-    n_reps = outputs.run.get("replications") or (
+    n_reps = _replications(outputs) or (
         int(summary["replication"].nunique()) if summary is not None else "?")
     generated = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
     sections = [

@@ -7,6 +7,7 @@ import json
 import re
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from analysis.report import build_report
@@ -106,6 +107,18 @@ def test_missing_scenario_file_is_tolerated_and_sweep_charts_shown(tmp_path: Pat
     assert 'id="chart-sweep_organisation.grid_workers"' in document
     assert 'id="chart-sweep_heatmap"' in document
     assert "<h2>Verdict</h2>" not in document  # no summary.csv in a bare sweep directory
+
+
+def test_sweep_report_gives_the_replications_each_configuration_reached(tmp_path: Path) -> None:
+    """A precision target adds replications per configuration: the report gives the range."""
+    out = write_synthetic_sweep(tmp_path, arrival_scales=(0.8, 1.2), workers_per_grid=(1,),
+                                replications=4, days=3)
+    runs = pd.read_parquet(out / "runs.parquet")
+    first = runs["config"].min()
+    runs = runs[(runs["config"] != first) | (runs["replication"] < 3)]
+    runs.to_parquet(out / "runs.parquet", index=False)
+    document = build_report(out).read_text(encoding="utf-8")
+    assert re.search(r"Replications</td><td>3–4<", document, flags=re.I), "no 3–4 range"
 
 
 def test_text_from_data_is_escaped_and_too_few_replications_said(tmp_path: Path) -> None:
