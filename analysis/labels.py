@@ -182,10 +182,13 @@ LABELS: dict[str, dict[str, str]] = {
         "zh": "置信区间与组内最优者重叠的政策组合归入同一名次组：数据无法区分其先后。",
     },
     "percentile_note": {
-        "en": "Percentiles pool the closed cases of all replications; the 95 % CI comes from "
-        "{n_boot} bootstrap resamples of whole replications, because cases of one run share "
-        "its surges and queues and are not independent.",
-        "zh": "分位数汇总各次重复中已办结的案件；95 % 置信区间来自对整次重复（而非单个案件）的 "
+        "en": "Percentiles pool the cases of all replications; cases still open at the end "
+        "count as taking at least their age (Kaplan–Meier), so slow open cases do not make "
+        "the percentiles look better. The 95 % CI comes from {n_boot} bootstrap resamples of "
+        "whole replications, because cases of one run share its surges and queues and are not "
+        "independent.",
+        "zh": "分位数汇总各次重复的全部案件；期末仍未办结的案件按“至少已耗时长”计入（Kaplan–Meier "
+        "估计），以免未结的慢案件让分位数显得更好。95 % 置信区间来自对整次重复（而非单个案件）的 "
         "{n_boot} 次自助重抽样，因为同一次运行中的案件共享同一高峰与队列，并不独立。",
     },
     "method_note": {

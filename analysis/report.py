@@ -322,8 +322,10 @@ def _metrics_table(summary: pd.DataFrame, policies: Sequence[str], lang: str,
 
 
 def _percentiles_section(cases: pd.DataFrame, policies: Sequence[str], lang: str,
-                         n_boot: int, confidence: float, seed: int) -> str:
-    table = pooled_percentiles(cases, n_boot=n_boot, confidence=confidence, rng=seed)
+                         n_boot: int, confidence: float, seed: int,
+                         horizon_h: float | None) -> str:
+    table = pooled_percentiles(cases, n_boot=n_boot, confidence=confidence, rng=seed,
+                               horizon_h=horizon_h)
     percentiles = list(dict.fromkeys(table["percentile"]))
     headers = [_e(label("policy", lang))] + [f"p{p:g}" for p in percentiles] + [
         _e(label("col_share_open", lang))]
@@ -388,6 +390,14 @@ def _figure_html(chart: _Chart) -> str:
     return (f'<figure id="chart-{_e(chart.name)}"><img alt="{_e(chart.title or chart.name)}"'
             f' src="data:image/png;base64,{chart.png_base64}">'
             f"<figcaption>{_e(chart.caption)}</figcaption></figure>")
+
+
+def _horizon_h(run: Mapping[str, Any]) -> float | None:
+    """Simulated hours of the runs (``--days`` or the scenario's horizon), if run.json says."""
+    days = run.get("days")
+    if days is None:
+        days = ((run.get("scenario") or {}).get("calendar") or {}).get("horizon_days")
+    return float(days) * 24.0 if isinstance(days, int | float) else None
 
 
 def _replications(outputs: RunOutputs) -> str | None:
@@ -474,7 +484,7 @@ def build_report(out_dir: Path | str, lang: str = "en", baseline: str | None = N
     if outputs.cases is not None:
         sections.append(f"<h2>{_e(label('section_percentiles', lang))}</h2>")
         sections.append(_percentiles_section(outputs.cases, policies, lang, n_boot,
-                                             confidence, seed))
+                                             confidence, seed, _horizon_h(outputs.run)))
     sections.append(f"<h2>{_e(label('section_assumptions', lang))}</h2>")
     sections.append(_assumptions_section(outputs, lang))
 

@@ -189,6 +189,54 @@ def compare_paired(summary_df: pd.DataFrame, baseline: str | None = None,
         "rel_ci_low", "rel_ci_high", "distinguishable", "too_few"])
 
 
+def _censored_sample(by_run: list[pd.DataFrame], value: str,
+                     horizon_h: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Pooled (observed time, closed?, replication index), sorted by time, closures first."""
+    observed, closed, run_index = [], [], []
+    for r, g in enumerate(by_run):
+        res = g[value].to_numpy(dtype=float)
+        done = ~np.isnan(res)
+        observed.append(np.where(done, res, horizon_h - g["t_arrival_h"].to_numpy(dtype=float)))
+        closed.append(done)
+        run_index.append(np.full(res.size, r))
+    t, d, idx = (np.concatenate(a) for a in (observed, closed, run_index))
+    order = np.lexsort((~d, t))
+    return t[order], d[order], idx[order]
+
+
+def _weighted_km(t: np.ndarray, closed: np.ndarray, run_index: np.ndarray, counts: np.ndarray,
+                 quantiles: Sequence[float], groups: int = 4000) -> np.ndarray:
+    """Kaplan–Meier quantiles of the pooled sample in which run ``r`` appears ``counts[b, r]``
+    times, for every bootstrap draw ``b``: (draws × quantiles), NaN where not reached.
+
+    The sorted sample is cut into at most ``groups`` runs of consecutive cases, each treated as
+    tied at its last time, so a draw costs two (R × groups) matrix products whatever the
+    number of cases. With fewer cases than ``groups`` this is the exact weighted product-limit
+    estimate; otherwise a quantile is off by at most 1/groups in probability (0.025 %).
+    """
+    n_runs = counts.shape[1]
+    n_groups = min(t.size, groups)
+    group = (np.arange(t.size) * n_groups) // t.size
+    last = np.flatnonzero(np.append(group[1:] != group[:-1], True))
+    flat = run_index * n_groups + group
+    size = n_runs * n_groups
+    resolved_n = np.bincount(flat[closed], minlength=size).reshape(n_runs, n_groups)
+    leaving_n = np.bincount(flat, minlength=size).reshape(n_runs, n_groups)
+    at_risk_n = np.cumsum(leaving_n[:, ::-1], axis=1)[:, ::-1]  # not yet gone at group start
+    at_risk = counts @ at_risk_n
+    resolved = counts @ resolved_n
+    with np.errstate(divide="ignore", invalid="ignore"):
+        hazard = np.where(at_risk > 0, resolved / at_risk, 0.0)
+    share = 1.0 - np.cumprod(1.0 - hazard, axis=1)
+    out = np.full((counts.shape[0], len(quantiles)), np.nan)
+    for j, q in enumerate(quantiles):
+        reached = share >= q - 1e-12
+        first = reached.argmax(axis=1)
+        found = reached[np.arange(first.size), first]
+        out[:, j] = np.where(found, t[last[first]], np.nan)
+    return out
+
+
 def _weighted_inverted_cdf(runs: list[np.ndarray], counts: np.ndarray, q: float) -> np.ndarray:
     """Inverted-CDF quantile of the pooled sample in which run ``r`` appears ``counts[b, r]``
     times, for every bootstrap draw ``b`` at once.
@@ -218,14 +266,18 @@ def _weighted_inverted_cdf(runs: list[np.ndarray], counts: np.ndarray, q: float)
 def pooled_percentiles(cases: pd.DataFrame, percentiles: Sequence[float] = (50, 90, 95),
                        by: Sequence[str] = ("policy",), value: str = "resolution_h",
                        n_boot: int = 2000, confidence: float = 0.95,
-                       rng: RngLike = 0) -> pd.DataFrame:
+                       rng: RngLike = 0, horizon_h: float | None = None) -> pd.DataFrame:
     """Percentiles of resolution time pooled over replications, with bootstrap CIs.
 
-    Closed, post-warm-up cases of all replications are pooled; the percentile uses the
-    inverted-CDF definition (the smallest observed time by which ``p`` % of closed cases
-    closed). The CI is a percentile bootstrap that resamples whole replications with
-    replacement, not cases: cases of one run share its surges and queues, and resampling them
-    as if independent would give intervals that are far too narrow. With few replications
+    Post-warm-up cases of all replications are pooled. With ``horizon_h`` (and a
+    ``t_arrival_h`` column), cases still open at the horizon count as right-censored at their
+    age and the percentiles are Kaplan–Meier estimates, as in summary.csv
+    (:func:`sim.metrics.km_quantiles`); without it only closed cases count and the percentile
+    is the inverted-CDF one (the smallest time by which ``p`` % of closed cases closed), biased
+    low when many cases are open. The CI is a percentile bootstrap that resamples whole
+    replications with replacement, not cases: cases of one run share its surges and queues,
+    and resampling them as if independent would give intervals that are far too narrow. With
+    few replications
     there are few distinct resamples, so ``too_few`` flags groups with fewer than
     :data:`MIN_REPLICATIONS` runs.
 
@@ -248,22 +300,35 @@ def pooled_percentiles(cases: pd.DataFrame, percentiles: Sequence[float] = (50, 
         data = data[~data["warmup"].astype(bool)]
     alpha = 1 - confidence
     rows = []
+    censored = horizon_h is not None and "t_arrival_h" in data.columns
     for key, group in data.groupby(by, sort=False):
         keys = key if isinstance(key, tuple) else (key,)
-        runs = [np.sort(g[value].dropna().to_numpy(dtype=float))
-                for _, g in group.groupby("replication", sort=True)]
+        by_run = [g for _, g in group.groupby("replication", sort=True)]
+        runs = [np.sort(g[value].dropna().to_numpy(dtype=float)) for g in by_run]
         n_rep = len(runs)
         n_closed = int(sum(r.size for r in runs))
         share_open = float(group[value].isna().mean()) if len(group) else math.nan
         counts = generator.multinomial(n_rep, np.full(n_rep, 1 / n_rep), size=n_boot)
-        for p in percentiles:
-            q = p / 100
-            if n_closed == 0:
-                point, low, high = math.nan, math.nan, math.nan
+        quantiles = [p / 100 for p in percentiles]
+        if n_closed == 0:
+            points = np.full(len(quantiles), math.nan)
+            boots = np.full((n_boot, len(quantiles)), math.nan)
+        elif censored:
+            observed, closed, run_index = _censored_sample(by_run, value, horizon_h)
+            points = _weighted_km(observed, closed, run_index, np.ones((1, n_rep)), quantiles,
+                                  groups=observed.size)[0]  # the point estimate is exact
+            boots = _weighted_km(observed, closed, run_index, counts.astype(float), quantiles)
+        else:
+            points = np.array([_weighted_inverted_cdf(runs, np.ones((1, n_rep)), q)[0]
+                               for q in quantiles])
+            boots = np.column_stack([_weighted_inverted_cdf(runs, counts.astype(float), q)
+                                     for q in quantiles])
+        for j, p in enumerate(percentiles):
+            point = float(points[j])
+            boot = boots[:, j][~np.isnan(boots[:, j])]
+            if math.isnan(point) or boot.size == 0:
+                low, high = math.nan, math.nan
             else:
-                point = float(_weighted_inverted_cdf(runs, np.ones((1, n_rep)), q)[0])
-                boot = _weighted_inverted_cdf(runs, counts.astype(float), q)
-                boot = boot[~np.isnan(boot)]
                 low, high = (float(v) for v in np.quantile(boot, [alpha / 2, 1 - alpha / 2]))
             rows.append({**dict(zip(by, keys, strict=True)), "percentile": p, value: point,
                          "ci_low_h": low, "ci_high_h": high, "n_replications": n_rep,

@@ -192,6 +192,42 @@ def test_pooled_percentile_bootstrap_is_seeded_and_resamples_replications() -> N
     assert single["too_few"].all()
 
 
+def test_pooled_percentiles_count_open_cases_as_censored_given_the_horizon() -> None:
+    """With the horizon, open cases count at their age (Kaplan–Meier), as in summary.csv."""
+    from analysis.stats import _censored_sample, _weighted_km
+    from sim.metrics import km_quantiles
+
+    rng = np.random.default_rng(8)
+    horizon_h, frames = 200.0, []
+    for rep in range(6):
+        arrival = rng.uniform(0, horizon_h, 3000)
+        duration = rng.exponential(30.0, arrival.size)
+        done = arrival + duration <= horizon_h
+        frames.append(pd.DataFrame({"policy": "p", "replication": rep, "warmup": False,
+                                    "t_arrival_h": arrival,
+                                    "resolution_h": np.where(done, duration, np.nan)}))
+    cases = pd.concat(frames, ignore_index=True)
+    table = pooled_percentiles(cases, n_boot=300, horizon_h=horizon_h).set_index("percentile")
+    closed = cases["resolution_h"].notna().to_numpy()
+    observed = np.where(closed, cases["resolution_h"], horizon_h - cases["t_arrival_h"])
+    exact = km_quantiles(observed, closed, (0.5, 0.9, 0.95))
+    truth = [30.0 * math.log(2), 30.0 * math.log(10), 30.0 * math.log(20)]
+    for p, want, true in zip((50, 90, 95), exact, truth, strict=True):
+        row = table.loc[p]
+        assert row["resolution_h"] == pytest.approx(want)
+        assert row["ci_low_h"] <= row["resolution_h"] <= row["ci_high_h"]
+        assert row["ci_low_h"] <= true * 1.03 and row["ci_high_h"] >= true * 0.97
+    closed_only = pooled_percentiles(cases, n_boot=50).set_index("percentile")
+    assert closed_only.loc[90, "resolution_h"] < 0.9 * table.loc[90, "resolution_h"]
+    # grouping the sorted cases for the bootstrap moves a quantile by at most 1/groups
+    by_run = [g for _, g in cases.groupby("replication")]
+    t, d, idx = _censored_sample(by_run, "resolution_h", horizon_h)
+    counts = rng.multinomial(6, np.full(6, 1 / 6), size=20).astype(float)
+    grouped = _weighted_km(t, d, idx, counts, [0.5, 0.9])
+    ungrouped = _weighted_km(t, d, idx, counts, [0.5, 0.9], groups=t.size)
+    assert grouped == pytest.approx(ungrouped, rel=0.01)
+
+
 def test_rank_groups_are_honest_about_ties() -> None:
     df = _summary({
         "slow": [60.0, 61.0, 59.0, 60.5],

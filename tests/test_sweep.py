@@ -113,8 +113,8 @@ def test_a_run_that_raises_is_recorded_and_the_sweep_goes_on(
     bad = runs[runs["status"] == "error"]
     assert len(bad) == 4 and set(bad["arrivals.scale"]) == {1.3}
     assert (bad["error"] == "RuntimeError: impossible state in test").all()
-    assert bad["p90_resolution_h"].isna().all()
-    assert runs.loc[runs["status"] == "ok", "p90_resolution_h"].notna().all()
+    assert bad["mean_resolution_h"].isna().all()
+    assert runs.loc[runs["status"] == "ok", "mean_resolution_h"].notna().all()
     assert "traceback" in json.loads(next((tmp_path / "failed").glob("*.json")).read_text())
     # --resume retries only the failed runs
     monkeypatch.setattr(sim.runner, "run_one", real)
@@ -157,7 +157,7 @@ def test_interrupted_sweep_resumes_without_recomputing(
 
 
 def test_precision_target_adds_replications_until_reached_or_capped(tmp_path: Path) -> None:
-    target = {"metric": "p90_resolution_h", "halfwidth": "10%", "max_replications": 9,
+    target = {"metric": "mean_resolution_h", "halfwidth": "10%", "max_replications": 9,
               "batch": 3}
     exp = tiny(replications=3, target=target)
     outcome = run_sweep(exp, tmp_path, workers=2)
@@ -171,7 +171,7 @@ def test_precision_target_adds_replications_until_reached_or_capped(tmp_path: Pa
 
         def reached(n: int, rows: pd.DataFrame = rows) -> bool:
             for _, g in rows[rows["replication"] < n].groupby("policy"):
-                x = g["p90_resolution_h"].to_numpy()
+                x = g["mean_resolution_h"].to_numpy()
                 half = stats.t.ppf(0.975, x.size - 1) * x.std(ddof=1) / math.sqrt(x.size)
                 if half > 0.10 * abs(x.mean()):
                     return False
