@@ -1,10 +1,12 @@
-"""The case log: finished cases as columns (per-column lists), never per-case dicts.
+"""The case log: finished cases, turned into columns once at the end, never per-case dicts.
 
-Appending a case costs one ``list.append`` per field; :meth:`CaseLog.to_arrays` turns the lists
-into numpy arrays once at the end of a run.
+Appending a case costs one ``list.append`` (the case object already holds every field);
+:meth:`CaseLog.to_arrays` reads the columns out into numpy arrays in C at the end of a run.
 """
 
 from __future__ import annotations
+
+from operator import attrgetter
 
 import numpy as np
 
@@ -44,21 +46,35 @@ COLUMNS: tuple[tuple[str, str], ...] = (
 
 
 class CaseLog:
-    """Columns of finished (and, at the end, still open) cases."""
+    """Finished (and, at the end, still open) cases, turned into columns once at the end.
+
+    ``append`` keeps the case object itself (one ``list.append``: the case already holds every
+    field); :meth:`to_arrays` reads each column out with ``np.fromiter`` over an
+    ``attrgetter``, which runs in C. Per case this costs about half of appending 23 fields one by
+    one, and the memory is about the same (the object instead of 23 list slots).
+    """
 
     def __init__(self) -> None:
-        self._cols: dict[str, list] = {name: [] for name, _ in COLUMNS}
-        self._appenders = [(self._cols[name].append, _ATTR[name]) for name, _ in COLUMNS]
+        self._cases: list[Case] = []
+        self.append = self._cases.append  # type: ignore[method-assign]
 
     def __len__(self) -> int:
-        return len(self._cols["case_id"])
+        return len(self._cases)
 
-    def append(self, case: Case) -> None:
-        for add, attr in self._appenders:
-            add(getattr(case, attr))
+    def append(self, case: Case) -> None:  # replaced per instance by list.append
+        self._cases.append(case)
 
     def to_arrays(self) -> dict[str, np.ndarray]:
-        return {name: np.asarray(self._cols[name], dtype=dtype) for name, dtype in COLUMNS}
+        cases = self._cases
+        n = len(cases)
+        out: dict[str, np.ndarray] = {}
+        for name, dtype in COLUMNS:
+            values = map(attrgetter(_ATTR[name]), cases)
+            if dtype.startswith("U"):
+                out[name] = np.asarray(list(values), dtype=dtype)
+            else:
+                out[name] = np.fromiter(values, dtype=dtype, count=n)
+        return out
 
 
 _RENAMED = {"case_id": "id", "risk_score": "risk"}

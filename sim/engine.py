@@ -1,0 +1,148 @@
+"""A leaner SimPy process for the hot path: no start event, no end event nobody waits for.
+
+``env.process(gen)`` schedules an ``Initialize`` event to start the generator and, when the
+generator returns, schedules the process itself as an event: two heap operations and two trips
+through ``Environment.step`` per case that change nothing a case can observe (a case process is
+never waited on). :class:`LeanProcess` runs the generator to its first ``yield`` at once and, on
+return, marks itself processed without scheduling anything unless someone waits for it. Failures
+still go through the environment, so an exception in a case crashes the run as before.
+
+Timing: a lean process starts *now*, before any other event at the current instant; a process
+started with ``env.process`` would start after the URGENT events already queued at this
+instant (other starts), so only the order among same-instant starts can differ.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Generator
+from heapq import heappop
+from typing import Any
+
+import simpy
+from simpy.core import EmptySchedule, StopSimulation
+from simpy.events import URGENT, Event, Process
+
+__all__ = ["Environment", "LeanProcess"]
+
+
+class _Started:
+    """Stands in for the Initialize event: already succeeded, value None."""
+
+    __slots__ = ()
+    _ok = True
+    _value = None
+
+
+_STARTED = _Started()
+
+
+class LeanProcess(Process):
+    """A :class:`simpy.Process` that starts synchronously and ends without an event.
+
+    Interrupts, ``yield process`` from another process and failures behave as with
+    ``simpy.Process``; ``is_alive``, ``value`` and ``target`` too.
+    """
+
+    def __init__(self, env: simpy.Environment, generator: Generator[Event, Any, Any]):
+        # Event.__init__ and Process.__init__ are inlined without scheduling Initialize
+        self.env = env
+        self.callbacks: list[Any] = []
+        self._generator = generator
+        self._target: Any = None
+        self._resume(_STARTED)  # type: ignore[arg-type]
+
+    def _resume(self, event: Event) -> None:
+        # Process._resume of SimPy 4.1, except where the generator returns (see the module doc)
+        env = self.env
+        previous = env._active_proc
+        env._active_proc = self
+        generator = self._generator
+        while True:
+            try:
+                if event._ok:
+                    event = generator.send(event._value)
+                else:
+                    event._defused = True  # type: ignore[attr-defined]
+                    exc = type(event._value)(*event._value.args)
+                    exc.__cause__ = event._value
+                    event = generator.throw(exc)
+            except StopIteration as stop:
+                event = None  # type: ignore[assignment]
+                self._ok = True
+                self._value = stop.args[0] if stop.args else None
+                if self.callbacks:
+                    env.schedule(self)
+                else:
+                    self.callbacks = None  # type: ignore[assignment]  # processed
+                break
+            except BaseException as exc:  # handed to the environment, as SimPy does
+                event = None  # type: ignore[assignment]
+                self._ok = False
+                exc.__traceback__ = exc.__traceback__.tb_next  # type: ignore[union-attr]
+                self._value = exc
+                env.schedule(self)
+                break
+            try:
+                if event.callbacks is not None:
+                    event.callbacks.append(self._resume)
+                    break
+            except AttributeError:
+                if hasattr(event, "callbacks"):
+                    raise
+                raise RuntimeError(f'Invalid yield value "{event}"') from None
+        self._target = event
+        env._active_proc = previous
+
+
+class Environment(simpy.Environment):
+    """``simpy.Environment`` whose :meth:`run` loop has :meth:`step` inlined.
+
+    One Python call less per event (~3 % of a district run). Semantics are SimPy 4.1's: the same
+    heap, the same order, the same handling of ``until``, of failed events and of a run that is
+    resumed after it stopped.
+    """
+
+    def run(self, until: Any = None) -> Any:
+        if until is not None:
+            if not isinstance(until, Event):
+                at = until if isinstance(until, int) else float(until)
+                if at <= self.now:
+                    raise ValueError(
+                        f"until ({at}) must be greater than the current simulation time"
+                    )
+                until = Event(self)
+                until._ok = True
+                until._value = None
+                self.schedule(until, URGENT, at - self.now)
+            elif until.callbacks is None:
+                return until.value
+            until.callbacks.append(StopSimulation.callback)
+        queue = self._queue
+        pop = heappop
+        try:
+            while True:
+                try:
+                    self._now, _, _, event = pop(queue)
+                except IndexError:
+                    raise EmptySchedule from None
+                callbacks, event.callbacks = event.callbacks, None
+                try:
+                    for callback in callbacks:
+                        callback(event)
+                except StopSimulation:
+                    event.callbacks = callbacks[callbacks.index(callback) + 1 :]
+                    self.schedule(event, URGENT - 1)
+                    raise
+                if not event._ok and not hasattr(event, "_defused"):
+                    exc = type(event._value)(*event._value.args)
+                    exc.__cause__ = event._value
+                    raise exc
+        except StopSimulation as stop:
+            return stop.args[0]
+        except EmptySchedule:
+            if until is not None:
+                assert not until.triggered
+                raise RuntimeError(
+                    f'No scheduled events left but "until" event was not triggered: {until}'
+                ) from None
+        return None
