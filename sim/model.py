@@ -358,29 +358,44 @@ class Model:
         high_share = flare.high_risk_share if flare is not None else 0.0
         high_mult = flare.high_risk_multiplier if flare is not None else 1.0
         routes = self._routes if via_dispatch else self._routes_grid
+        cat_cum_a = np.array(cat_cum)
+        grid_cum_a = np.array(grid_cum)
         for chunk in iter_arrival_chunks(rate, rng):
-            for t_h in chunk.tolist():
+            # a day's attribute draws at once, each stream read in arrival order: the very
+            # values one draw per arrival would give (UniformBlock.take), far fewer calls
+            n = len(chunk)
+            categories = _pick(cat_cum_a, u_category.take(n), cat_total, n_cat)
+            grids = _pick(grid_cum_a, u_grid.take(n), grid_total, n_grid)
+            tier_us = u_tier.take(n).tolist()
+            flare_us = u_flare.take(n).tolist()
+            if hotline:
+                orders = (u_order.take(n) < order_share).tolist()
+                n_orders = sum(orders)
+            else:
+                orders = [True] * n
+                n_orders = n
+            # drawn for work orders only, in the order they arrive
+            highs = iter((u_high.take(n_orders) < high_share).tolist())
+            scores = iter(u_score.take(n_orders).tolist())
+            concerns = iter(u_concern.take(n_orders).tolist())
+            for t_h, category, grid, u_t, u, becomes_order in zip(
+                    chunk.tolist(), categories, grids, tier_us, flare_us, orders, strict=True):
                 if t_h > env.now:
                     yield env.timeout(t_h - env.now)
                 # the case arrives at the simulation clock (now + (t_h - now) may round an ulp
                 # below t_h, and no stage may start before the recorded arrival)
                 t_h = env.now
-                # draws in a fixed order per arrival: identical across policies
-                category = min(bisect_right(cat_cum, u_category() * cat_total), n_cat)
-                grid = min(bisect_right(grid_cum, u_grid() * grid_total), n_grid)
                 names = self._tier_names[category]
                 tier_cum = self._tier_cum[category]
-                solvable = names[min(bisect_right(tier_cum, u_tier() * tier_cum[-1]),
+                solvable = names[min(bisect_right(tier_cum, u_t * tier_cum[-1]),
                                      len(names) - 1)]
-                u = u_flare()
-                becomes_order = (not hotline) or u_order() < order_share
                 if hotline:
                     self.n_contacts += 1
                 if not becomes_order:
                     if intake:
                         self._answer_only()
                     continue
-                high = u_high() < high_share
+                high = next(highs)
                 risk = self.category_flare_risk[category]
                 if high:
                     risk *= high_mult
@@ -389,8 +404,8 @@ class Model:
                 else:
                     flare_h = flare.scale_h * (-math.log1p(-u) / risk) ** (1.0 / flare.shape)
                 case = Case(self._next_id, channel, category, grid, self.grid_street[grid],
-                            solvable, routes[category][solvable], t_h, flare_h, high, u_score(),
-                            u_concern())
+                            solvable, routes[category][solvable], t_h, flare_h, high,
+                            next(scores), next(concerns))
                 self._next_id += 1
                 case.close_due_h = self.due_h(t_h, self.category_deadline[category].close)
                 LeanProcess(env, closed_loop(self, case, via_dispatch, intake))
@@ -749,6 +764,11 @@ def _quiet_gc(young_threshold: int = 50_000) -> Iterator[None]:
     finally:
         gc.set_threshold(*old)
         gc.unfreeze()
+
+
+def _pick(cum: np.ndarray, u: np.ndarray, total: float, last: int) -> list[int]:
+    """Indices drawn by inverse CDF: ``min(bisect_right(cum, u * total), last)`` per ``u``."""
+    return np.minimum(np.searchsorted(cum, u * total, side="right"), last).tolist()
 
 
 def _home(team: Team) -> tuple[float, float]:
