@@ -1,4 +1,4 @@
-"""A leaner SimPy process for the hot path: no start event, no end event nobody waits for.
+"""Leaner SimPy machinery for the hot path: processes without start and end events, a ticker.
 
 ``env.process(gen)`` schedules an ``Initialize`` event to start the generator and, when the
 generator returns, schedules the process itself as an event: two heap operations and two trips
@@ -10,11 +10,15 @@ still go through the environment, so an exception in a case crashes the run as b
 Timing: a lean process starts *now*, before any other event at the current instant; a process
 started with ``env.process`` would start after the URGENT events already queued at this
 instant (other starts), so only the order among same-instant starts can differ.
+
+:class:`Ticker` drives a generator that yields *delays* (floats) with one timeout per step and
+a plain callback: for a source such as an arrival stream, which nothing waits for nor
+interrupts, the ``Process`` machinery around every step is pure overhead.
 """
 
 from __future__ import annotations
 
-from collections.abc import Generator
+from collections.abc import Generator, Iterator
 from heapq import heappop, heappush
 from typing import Any
 
@@ -22,7 +26,7 @@ import simpy
 from simpy.core import BoundClass, EmptySchedule, StopSimulation
 from simpy.events import NORMAL, URGENT, Event, Process, Timeout
 
-__all__ = ["Environment", "LeanProcess"]
+__all__ = ["Environment", "LeanProcess", "Ticker"]
 
 
 class _Started:
@@ -93,6 +97,34 @@ class LeanProcess(Process):
                 raise RuntimeError(f'Invalid yield value "{event}"') from None
         self._target = event
         env._active_proc = previous
+
+
+class Ticker:
+    """Runs ``steps`` (a generator yielding delays in hours) as a chain of timeout callbacks.
+
+    It starts like ``env.process`` would (an URGENT event at the current instant) and then
+    schedules exactly the timeouts the generator would have yielded, at the same moments, so
+    the event order is the same as with a process yielding ``env.timeout(delay)``. It cannot
+    be waited for or interrupted; an exception in ``steps`` propagates out of ``env.run``.
+    """
+
+    __slots__ = ("_env", "_next")
+
+    def __init__(self, env: simpy.Environment, steps: Iterator[float]):
+        self._env = env
+        self._next = steps.__next__
+        start = Event(env)
+        start._ok = True
+        start._value = None
+        start.callbacks.append(self)  # type: ignore[union-attr]
+        env.schedule(start, URGENT)
+
+    def __call__(self, _event: Event) -> None:
+        try:
+            delay = self._next()
+        except StopIteration:
+            return
+        self._env.timeout(delay).callbacks.append(self)  # type: ignore[union-attr]
 
 
 class Environment(simpy.Environment):
