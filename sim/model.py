@@ -1,9 +1,10 @@
 """One replication of a scenario under one policy combination.
 
 :class:`Model` turns a validated :class:`~sim.scenario.Scenario` into SimPy processes: one
-arrival process per channel, one :func:`~sim.closed_loop.closed_loop` process per case, shift
-processes for teams. It owns the organisation (teams of workers), the random streams and the case
-log; policies and the workflow call its small methods (``work``, ``handling_h``, ``evaluate`` …).
+arrival stream per channel (a :class:`~sim.engine.Ticker`), one
+:func:`~sim.closed_loop.closed_loop` process per case, one shift process per shift pattern.
+It owns the organisation (teams of workers), the random streams and the case log; policies
+and the workflow call its small methods (``work``, ``handling_h``, ``evaluate`` …).
 
 Randomness: every draw comes from a named stream of :class:`~sim.streams.Streams`. Case
 attributes (channel, category, grid, the tier able to solve it, time to flare-up, whether a call
@@ -34,7 +35,7 @@ from sim.arrivals import build_rate, iter_arrival_chunks
 from sim.calendar import DailyWindow, WorkingCalendar, on_intervals
 from sim.case_log import CaseLog
 from sim.closed_loop import Case, closed_loop
-from sim.engine import Environment, LeanProcess
+from sim.engine import Environment, LeanProcess, Ticker
 from sim.policies import DISPATCH, ESCALATION, EscalationPolicy
 from sim.scenario import (
     Deadline,
@@ -329,12 +330,13 @@ class Model:
             )
             mix = ch.category_mix or shares
             weights = [mix.get(cid, 0.0) for cid in self.category_ids]
-            self.env.process(self._arrivals(ci, ch.id, ch.kind, rate, weights, ch.order_share,
+            Ticker(self.env, self._arrivals(ci, ch.id, ch.kind, rate, weights, ch.order_share,
                                             ch.via_dispatch))
 
     def _arrivals(self, channel: int, channel_id: str, kind: str, rate: Any,
                   category_weights: list[float], order_share: float,
-                  via_dispatch: bool) -> Iterator[simpy.Event]:
+                  via_dispatch: bool) -> Iterator[float]:
+        """One channel's arrivals; yields the delay to the next one (driven by a Ticker)."""
         env = self.env
         streams = self.streams
         rng = streams.generator("arrivals", channel_id)
@@ -381,20 +383,20 @@ class Model:
             for t_h, category, grid, u_t, u, becomes_order in zip(
                     chunk.tolist(), categories, grids, tier_us, flare_us, orders, strict=True):
                 if t_h > env.now:
-                    yield env.timeout(t_h - env.now)
+                    yield t_h - env.now
                 # the case arrives at the simulation clock (now + (t_h - now) may round an ulp
                 # below t_h, and no stage may start before the recorded arrival)
                 t_h = env.now
-                names = self._tier_names[category]
-                tier_cum = self._tier_cum[category]
-                solvable = names[min(bisect_right(tier_cum, u_t * tier_cum[-1]),
-                                     len(names) - 1)]
                 if hotline:
                     self.n_contacts += 1
                 if not becomes_order:
                     if intake:
                         self._answer_only()
                     continue
+                names = self._tier_names[category]
+                tier_cum = self._tier_cum[category]
+                solvable = names[min(bisect_right(tier_cum, u_t * tier_cum[-1]),
+                                     len(names) - 1)]
                 high = next(highs)
                 risk = self.category_flare_risk[category]
                 if high:
