@@ -165,7 +165,8 @@ class Team:
     def try_acquire(self, case: Any, urgent: bool = False) -> Worker | None:
         """A free on-shift worker for ``case`` right now, or None (no event is scheduled)."""
         free = self.free
-        if not free or (self._urgent if urgent else self.queue_length):
+        # (queue_length inlined as truth tests: this runs for nearly every case at every tier)
+        if not free or self._urgent or (not urgent and (self._resume or self._fifo or self._heap)):
             return None
         if self.pick is None:
             worker = free.popleft()
