@@ -162,15 +162,26 @@ def run_job(spec: dict[str, Any]) -> dict[str, Any]:
 
 
 def _count_events(model: Any) -> list[int]:
-    """Count every event the environment schedules (wraps ``env.schedule``; slows the run)."""
+    """Count every event the environment schedules (slows the run).
+
+    Wraps ``env.schedule`` and ``env.timeout``: govsim's environment (sim/engine.py) pushes
+    timeouts on the heap itself, without going through ``schedule``.
+    """
     counter = [0]
-    schedule = model.env.schedule
+    env = model.env
+    schedule = env.schedule
+    timeout = env.timeout
 
     def counted(event: Any, priority: Any = 1, delay: float = 0) -> None:
         counter[0] += 1
         schedule(event, priority, delay)
 
-    model.env.schedule = counted
+    def counted_timeout(delay: float, value: Any = None) -> Any:
+        counter[0] += 1
+        return timeout(delay, value)
+
+    env.schedule = counted
+    env.timeout = counted_timeout
     return counter
 
 

@@ -1,10 +1,14 @@
-"""The case log: finished cases as columns (per-column lists), never per-case dicts.
+"""The case log: finished cases as numpy columns, filled a few thousand cases at a time.
 
-Appending a case costs one ``list.append`` per field; :meth:`CaseLog.to_arrays` turns the lists
-into numpy arrays once at the end of a run.
+Appending a case is one C call (an ``attrgetter`` of every column) made when the case closes,
+while its fields are still in the CPU cache; every :data:`CHUNK_ROWS` rows the buffer is
+transposed into numpy arrays, and :meth:`CaseLog.to_arrays` joins the chunks at the end of a
+run. Never per-case dicts, and no per-case Python objects kept for the whole run.
 """
 
 from __future__ import annotations
+
+from operator import attrgetter
 
 import numpy as np
 
@@ -43,22 +47,52 @@ COLUMNS: tuple[tuple[str, str], ...] = (
 )
 
 
+#: rows buffered before they become numpy arrays (small enough for the CPU cache)
+CHUNK_ROWS = 4096
+
+
 class CaseLog:
-    """Columns of finished (and, at the end, still open) cases."""
+    """Finished (and, at the end, still open) cases, as columns.
+
+    Why a small row buffer: reading columns out of case objects kept to the end (one pass over
+    all cases per column) cost ~10 % of a district run, because by then the objects are
+    scattered in memory; a row tuple per case kept to the end is cheap to make, but every
+    young garbage collection then walks its 28 fields (~5 % of a run). Rows that become numpy
+    arrays within a few thousand cases are converted while still cached and are freed before
+    the collector sees most of them. The snapshot also fixes each case's values at close time.
+    """
 
     def __init__(self) -> None:
-        self._cols: dict[str, list] = {name: [] for name, _ in COLUMNS}
-        self._appenders = [(self._cols[name].append, _ATTR[name]) for name, _ in COLUMNS]
+        self._rows: list[tuple] = []
+        self._row = attrgetter(*(_ATTR[name] for name, _ in COLUMNS))
+        self._chunks: list[dict[str, np.ndarray]] = []
+        self._done = 0  # rows already in _chunks
 
     def __len__(self) -> int:
-        return len(self._cols["case_id"])
+        return self._done + len(self._rows)
 
     def append(self, case: Case) -> None:
-        for add, attr in self._appenders:
-            add(getattr(case, attr))
+        rows = self._rows
+        rows.append(self._row(case))
+        if len(rows) >= CHUNK_ROWS:
+            self._flush()
+
+    def _flush(self) -> None:
+        rows = self._rows
+        if not rows and self._chunks:
+            return
+        columns = zip(*rows, strict=True) if rows else ((),) * len(COLUMNS)
+        self._chunks.append({name: np.array(values, dtype=dtype)
+                             for (name, dtype), values in zip(COLUMNS, columns, strict=True)})
+        self._done += len(rows)
+        self._rows = []
 
     def to_arrays(self) -> dict[str, np.ndarray]:
-        return {name: np.asarray(self._cols[name], dtype=dtype) for name, dtype in COLUMNS}
+        self._flush()
+        chunks = self._chunks
+        if len(chunks) > 1:
+            chunks[:] = [{name: np.concatenate([c[name] for c in chunks]) for name, _ in COLUMNS}]
+        return dict(chunks[0])
 
 
 _RENAMED = {"case_id": "id", "risk_score": "risk"}

@@ -117,6 +117,7 @@ def closed_loop(model: Model, case: Case, via_dispatch: bool, intake: bool) -> A
         case.t_dispatched_h = env.now  # discovered and handled by the grid itself (自行处置)
 
     escalation = model.escalation_policy
+    work = model.case_work
     route = case.route
     last = len(route) - 1
     solved_here = case.solvable != "none"
@@ -128,7 +129,7 @@ def closed_loop(model: Model, case: Case, via_dispatch: bool, intake: bool) -> A
         duration_h = model.handling_h(case, tier)
         if not succeeds:
             duration_h *= model.attempt_fraction
-        yield from escalation.work(case, tier, duration_h)
+        yield from work(case, tier, duration_h)
         case.tier_final = tier
     case.resolved = solved_here
     case.t_handled_h = env.now
@@ -142,7 +143,7 @@ def closed_loop(model: Model, case: Case, via_dispatch: bool, intake: bool) -> A
         if satisfied or not case.resolved or not model.reopen(case):
             break
         case.reopened += 1  # not satisfied: the matter goes back to the tier that solved it
-        yield from escalation.work(case, case.tier_final, model.handling_h(case, case.tier_final))
+        yield from work(case, case.tier_final, model.handling_h(case, case.tier_final))
         case.t_handled_h = env.now
     case.satisfied = satisfied
     case.t_closed_h = env.now

@@ -1,9 +1,10 @@
 """One replication of a scenario under one policy combination.
 
 :class:`Model` turns a validated :class:`~sim.scenario.Scenario` into SimPy processes: one
-arrival process per channel, one :func:`~sim.closed_loop.closed_loop` process per case, shift
-processes for teams. It owns the organisation (teams of workers), the random streams and the case
-log; policies and the workflow call its small methods (``work``, ``handling_h``, ``evaluate`` …).
+arrival stream per channel (a :class:`~sim.engine.Ticker`), one
+:func:`~sim.closed_loop.closed_loop` process per case, one shift process per shift pattern.
+It owns the organisation (teams of workers), the random streams and the case log; policies
+and the workflow call its small methods (``work``, ``handling_h``, ``evaluate`` …).
 
 Randomness: every draw comes from a named stream of :class:`~sim.streams.Streams`. Case
 attributes (channel, category, grid, the tier able to solve it, time to flare-up, whether a call
@@ -17,10 +18,12 @@ down in docs/model.md.
 
 from __future__ import annotations
 
+import gc
 import math
 import time
 from bisect import bisect_right
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from itertools import accumulate
 from typing import Any
@@ -32,7 +35,8 @@ from sim.arrivals import build_rate, iter_arrival_chunks
 from sim.calendar import DailyWindow, WorkingCalendar, on_intervals
 from sim.case_log import CaseLog
 from sim.closed_loop import Case, closed_loop
-from sim.policies import DISPATCH, ESCALATION
+from sim.engine import Environment, LeanProcess, Ticker
+from sim.policies import DISPATCH, ESCALATION, EscalationPolicy
 from sim.scenario import (
     Deadline,
     PolicySpec,
@@ -74,7 +78,7 @@ class Model:
         self.scenario = scenario
         self.policy = policy or scenario.policy_spec()
         self.seed = seed
-        self.env = simpy.Environment()
+        self.env = Environment()
         self.streams = Streams(seed)
         cal = scenario.calendar
         self.horizon_h = float(days if days is not None else cal.horizon_days) * 24.0
@@ -108,6 +112,10 @@ class Model:
         hook = getattr(self.dispatch_policy, "acquire", None)
         if hook is not None and self.acquire is None:
             self.acquire = hook
+        # the workflow calls this for hands-on work; skipping the policy's default work(), which
+        # only delegates, saves a generator frame on every resume of every case
+        self.case_work = (self.work if type(self.escalation_policy).work is EscalationPolicy.work
+                          else self.escalation_policy.work)
         self._start_arrivals()
 
     # -- construction ---------------------------------------------------------------------
@@ -128,10 +136,20 @@ class Model:
     def _team(self, name: str, kind: str, size: int, shift: str, x_km: float, y_km: float,
               speed_kmh: float) -> Team:
         team = Team(self.env, name, kind, size, self._intervals(shift), x_km, y_km, speed_kmh,
-                    self.trace)
+                    self.trace, drive_shifts=False)
         team.assignments = self.assignments
         self.teams.append(team)
+        self._shift_groups.setdefault(shift, []).append(team)
         return team
+
+    def _start_shift_drivers(self) -> None:
+        # one process per shift pattern, not one per team: 30,000 grid teams on one pattern
+        # would otherwise keep 30,000 timeouts in the event heap
+        # (the teams' own intervals: a team merges touching intervals into one shift)
+        for teams in self._shift_groups.values():
+            intervals = teams[0].intervals
+            if Team.needs_shift_driver(intervals):
+                self.env.process(Team.drive_shifts(self.env, teams, intervals))
 
     def _give_skills(self, team: Team, skills: dict[str, int]) -> None:
         """Deal skills to workers in order, cyclically: {a: 2, b: 3} → a: #1-2, b: #3-5."""
@@ -154,6 +172,7 @@ class Model:
     def _build_organisation(self) -> None:
         org = self.scenario.organisation
         self._shift_cache: dict[str, np.ndarray] = {}
+        self._shift_groups: dict[str, list[Team]] = {}
         self.teams: list[Team] = []
         self.skill_names: list[str] = []
         self.street_ids = [s.id for s in org.streets]
@@ -222,6 +241,7 @@ class Model:
         if org.dispatch_desk is not None:
             self.dispatch_desk = self._team("dispatch", "dispatch", org.dispatch_desk.dispatchers,
                                             org.dispatch_desk.shift, 0.0, 0.0, 1.0)
+        self._start_shift_drivers()
 
     def _build_categories(self) -> None:
         scn = self.scenario
@@ -310,12 +330,13 @@ class Model:
             )
             mix = ch.category_mix or shares
             weights = [mix.get(cid, 0.0) for cid in self.category_ids]
-            self.env.process(self._arrivals(ci, ch.id, ch.kind, rate, weights, ch.order_share,
+            Ticker(self.env, self._arrivals(ci, ch.id, ch.kind, rate, weights, ch.order_share,
                                             ch.via_dispatch))
 
     def _arrivals(self, channel: int, channel_id: str, kind: str, rate: Any,
                   category_weights: list[float], order_share: float,
-                  via_dispatch: bool) -> Iterator[simpy.Event]:
+                  via_dispatch: bool) -> Iterator[float]:
+        """One channel's arrivals; yields the delay to the next one (driven by a Ticker)."""
         env = self.env
         streams = self.streams
         rng = streams.generator("arrivals", channel_id)
@@ -339,29 +360,44 @@ class Model:
         high_share = flare.high_risk_share if flare is not None else 0.0
         high_mult = flare.high_risk_multiplier if flare is not None else 1.0
         routes = self._routes if via_dispatch else self._routes_grid
+        cat_cum_a = np.array(cat_cum)
+        grid_cum_a = np.array(grid_cum)
         for chunk in iter_arrival_chunks(rate, rng):
-            for t_h in chunk.tolist():
+            # a day's attribute draws at once, each stream read in arrival order: the very
+            # values one draw per arrival would give (UniformBlock.take), far fewer calls
+            n = len(chunk)
+            categories = _pick(cat_cum_a, u_category.take(n), cat_total, n_cat)
+            grids = _pick(grid_cum_a, u_grid.take(n), grid_total, n_grid)
+            tier_us = u_tier.take(n).tolist()
+            flare_us = u_flare.take(n).tolist()
+            if hotline:
+                orders = (u_order.take(n) < order_share).tolist()
+                n_orders = sum(orders)
+            else:
+                orders = [True] * n
+                n_orders = n
+            # drawn for work orders only, in the order they arrive
+            highs = iter((u_high.take(n_orders) < high_share).tolist())
+            scores = iter(u_score.take(n_orders).tolist())
+            concerns = iter(u_concern.take(n_orders).tolist())
+            for t_h, category, grid, u_t, u, becomes_order in zip(
+                    chunk.tolist(), categories, grids, tier_us, flare_us, orders, strict=True):
                 if t_h > env.now:
-                    yield env.timeout(t_h - env.now)
+                    yield t_h - env.now
                 # the case arrives at the simulation clock (now + (t_h - now) may round an ulp
                 # below t_h, and no stage may start before the recorded arrival)
                 t_h = env.now
-                # draws in a fixed order per arrival: identical across policies
-                category = min(bisect_right(cat_cum, u_category() * cat_total), n_cat)
-                grid = min(bisect_right(grid_cum, u_grid() * grid_total), n_grid)
-                names = self._tier_names[category]
-                tier_cum = self._tier_cum[category]
-                solvable = names[min(bisect_right(tier_cum, u_tier() * tier_cum[-1]),
-                                     len(names) - 1)]
-                u = u_flare()
-                becomes_order = (not hotline) or u_order() < order_share
                 if hotline:
                     self.n_contacts += 1
                 if not becomes_order:
                     if intake:
-                        env.process(self._answer_only())
+                        self._answer_only()
                     continue
-                high = u_high() < high_share
+                names = self._tier_names[category]
+                tier_cum = self._tier_cum[category]
+                solvable = names[min(bisect_right(tier_cum, u_t * tier_cum[-1]),
+                                     len(names) - 1)]
+                high = next(highs)
                 risk = self.category_flare_risk[category]
                 if high:
                     risk *= high_mult
@@ -370,11 +406,11 @@ class Model:
                 else:
                     flare_h = flare.scale_h * (-math.log1p(-u) / risk) ** (1.0 / flare.shape)
                 case = Case(self._next_id, channel, category, grid, self.grid_street[grid],
-                            solvable, routes[category][solvable], t_h, flare_h, high, u_score(),
-                            u_concern())
+                            solvable, routes[category][solvable], t_h, flare_h, high,
+                            next(scores), next(concerns))
                 self._next_id += 1
                 case.close_due_h = self.due_h(t_h, self.category_deadline[category].close)
-                env.process(closed_loop(self, case, via_dispatch, intake))
+                LeanProcess(env, closed_loop(self, case, via_dispatch, intake))
 
     # -- stages the workflow calls --------------------------------------------------------
     def due_h(self, t_h: float, deadline: Deadline) -> float:
@@ -401,9 +437,32 @@ class Model:
                 yield self.env.timeout(talk_h)
         team.release(operator)
 
-    def _answer_only(self) -> Iterator[simpy.Event]:
-        """A contact answered at the desk that does not become a work order."""
-        yield from self.hotline_intake(None)
+    def _answer_only(self) -> None:
+        """A contact answered at the desk that does not become a work order.
+
+        The steps of :meth:`hotline_intake` as event callbacks, not a process: such contacts
+        outnumber the orders (1.24 per order in district.yaml) and nothing waits for them, so
+        a generator and a process each would be pure overhead. Same draws, same events, same
+        order of events as the process.
+        """
+        team = self.hotline
+        assert team is not None
+        operator = team.try_acquire(None)
+        if operator is None:
+            team.request(None).callbacks.append(self._answer_with)
+        else:
+            self._talk_then_release(operator)
+
+    def _answer_with(self, request: simpy.Event) -> None:
+        self._talk_then_release(request.value)
+
+    def _talk_then_release(self, operator: Worker) -> None:
+        if self._talk is not None:
+            talk_h = self._talk()
+            if talk_h > 0.0:
+                self.env.timeout(talk_h).callbacks.append(_Release(operator))
+                return
+        operator.team.release(operator)
 
     def handling_h(self, case: Case, tier: str) -> float:
         """Hands-on handling hours for ``case`` at ``tier`` (per category and tier stream)."""
@@ -637,6 +696,11 @@ class Model:
     def run(self) -> RunResult:
         """Run to the horizon and collect the results."""
         started = time.perf_counter()
+        with _quiet_gc():
+            return self._run(started)
+
+    def _run(self, started: float) -> RunResult:
+        """:meth:`run` inside the garbage-collection guard."""
         self.env.run(until=self.horizon_h)
         for team in self.teams:
             team.finish(self.horizon_h)
@@ -687,6 +751,39 @@ class Model:
                     "cases_handled": w.cases,
                 })
         return rows
+
+
+@contextmanager
+def _quiet_gc() -> Iterator[None]:
+    """No cyclic garbage collection while a run executes (reference counting still frees).
+
+    A run allocates millions of short-lived objects (events, generators, cases) that all die
+    by reference counting: it makes no reference cycles (``gc.collect()`` after a district or
+    a city run finds nothing), so the cyclic collector only costs time, and much of it: every
+    collection walks the objects in flight: 12-15 % of a district run at the default
+    thresholds, and still about half of a city run (tens of thousands of cases queued) with a
+    young threshold of 50,000. A policy that did create cycles would only hold that memory
+    until the run ends.
+
+    At the end, what the run left alive (the organisation, cases still queued) is moved to the
+    oldest generation (``gc.freeze()`` + ``gc.unfreeze()``, which also resets the young count):
+    otherwise the first allocation after re-enabling would walk all of it in one young
+    collection (~5 % of a city run) only to find nothing to free.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.freeze()
+        gc.unfreeze()
+        if enabled:
+            gc.enable()
+
+
+def _pick(cum: np.ndarray, u: np.ndarray, total: float, last: int) -> list[int]:
+    """Indices drawn by inverse CDF: ``min(bisect_right(cum, u * total), last)`` per ``u``."""
+    return np.minimum(np.searchsorted(cum, u * total, side="right"), last).tolist()
 
 
 def _home(team: Team) -> tuple[float, float]:

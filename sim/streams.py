@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import operator
 import zlib
+from itertools import islice
 
 import numpy as np
 
@@ -126,6 +127,19 @@ class UniformBlock:
         except StopIteration:
             self._it = iter(self._rng.random(self._block).tolist())
             return next(self._it)
+
+    def take(self, n: int) -> np.ndarray:
+        """The next ``n`` variates as an array: exactly what ``n`` calls would have returned.
+
+        For draws made a day of arrivals at a time (one numpy call instead of ``n`` calls).
+        The generator's output does not depend on how it is split into calls, so the stream
+        continues seamlessly whichever way it is read next.
+        """
+        head = list(islice(self._it, n))
+        if len(head) == n:
+            return np.array(head, dtype=np.float64)
+        tail = self._rng.random(n - len(head))
+        return np.concatenate((np.array(head, dtype=np.float64), tail)) if head else tail
 
 
 class Streams:

@@ -92,6 +92,7 @@ class Team:
         y_km: float = 0.0,
         speed_kmh: float = 5.0,
         trace: list[tuple[str, int, float, float]] | None = None,
+        drive_shifts: bool = True,
     ):
         self.env = env
         self.name = name
@@ -119,21 +120,30 @@ class Team:
         self.preemptions = 0
         if len(on_intervals) and on_intervals[0, 0] <= 0.0:
             self._go_on_shift(float(on_intervals[0, 1]))
-        # one process walks the shift boundaries (none needed for a single always-on interval)
-        if len(on_intervals) and (len(on_intervals) > 1 or on_intervals[0, 0] > 0.0
-                                  or on_intervals[0, 1] < float("inf")):
-            env.process(self._shifts())
+        # one process walks the shift boundaries (none needed for a single always-on interval);
+        # with drive_shifts=False the owner runs one drive_shifts() for many teams instead
+        if drive_shifts and self.needs_shift_driver(on_intervals):
+            env.process(self.drive_shifts(env, [self], on_intervals))
 
     # -- shifts ---------------------------------------------------------------------------
-    def _shifts(self):
-        env = self.env
-        for start_h, end_h in self.intervals.tolist():
+    @staticmethod
+    def needs_shift_driver(on_intervals: np.ndarray) -> bool:
+        """False when the team is on duty from 0 for ever (nothing to switch)."""
+        return bool(len(on_intervals)) and (len(on_intervals) > 1 or on_intervals[0, 0] > 0.0
+                                            or on_intervals[0, 1] < float("inf"))
+
+    @staticmethod
+    def drive_shifts(env: simpy.Environment, teams: list[Team], on_intervals: np.ndarray):
+        """Process switching every team in ``teams`` (one shift pattern) on and off duty."""
+        for start_h, end_h in on_intervals.tolist():
             if start_h > env.now:
                 yield env.timeout(start_h - env.now)
-                self._go_on_shift(end_h)
+                for team in teams:
+                    team._go_on_shift(end_h)
             if end_h > env.now:
                 yield env.timeout(end_h - env.now)
-                self._go_off_shift()
+                for team in teams:
+                    team._go_off_shift()
 
     def _go_on_shift(self, end_h: float) -> None:
         for worker in self.workers:
@@ -155,7 +165,8 @@ class Team:
     def try_acquire(self, case: Any, urgent: bool = False) -> Worker | None:
         """A free on-shift worker for ``case`` right now, or None (no event is scheduled)."""
         free = self.free
-        if not free or (self._urgent if urgent else self.queue_length):
+        # (queue_length inlined as truth tests: this runs for nearly every case at every tier)
+        if not free or self._urgent or (not urgent and (self._resume or self._fifo or self._heap)):
             return None
         if self.pick is None:
             worker = free.popleft()

@@ -121,8 +121,9 @@ class WhistleEscalation(TransferEscalation):
             yield env.timeout(delay_h)
 
     def work(self, case: Case, tier: str, duration_h: float) -> Steps:
+        # returns the model's generator itself (no generator of its own): one frame less on
+        # every resume of the case's work, which the workflow drives with ``yield from``
         if case.whistled and tier in WHISTLE_TIERS and case.report_h != case.report_h:
-            yield from self.model.work(case, tier, duration_h, priority=True,
-                                       report_due_h=case.report_due_h)
-        else:
-            yield from self.model.work(case, tier, duration_h)
+            return self.model.work(case, tier, duration_h, priority=True,
+                                   report_due_h=case.report_due_h)
+        return self.model.work(case, tier, duration_h)
