@@ -788,7 +788,9 @@ def _quiet_gc() -> Iterator[None]:
         tracked = gc.get_freeze_count()
         gc.unfreeze()
         if enabled:
-            if tracked > 1.25 * _tracked_after_collect:
+            if not _tracked_after_collect:  # the first run in this process: nothing to free yet
+                _tracked_after_collect = tracked
+            elif tracked > 1.25 * _tracked_after_collect:
                 gc.collect()
                 gc.freeze()
                 _tracked_after_collect = gc.get_freeze_count()
