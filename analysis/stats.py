@@ -18,6 +18,7 @@ import pandas as pd
 from scipy import stats as sps
 
 from analysis.metrics import metric_columns, metric_info
+from sim.metrics import km_quantiles
 
 #: Fewest paired replications for which a comparison is reported as meaningful. With two, the
 #: standard deviation rests on one degree of freedom and the t quantile is 12.7.
@@ -315,8 +316,7 @@ def pooled_percentiles(cases: pd.DataFrame, percentiles: Sequence[float] = (50, 
             boots = np.full((n_boot, len(quantiles)), math.nan)
         elif censored:
             observed, closed, run_index = _censored_sample(by_run, value, horizon_h)
-            points = _weighted_km(observed, closed, run_index, np.ones((1, n_rep)), quantiles,
-                                  groups=observed.size)[0]  # the point estimate is exact
+            points = np.array(km_quantiles(observed, closed, tuple(quantiles)))  # as summary.csv
             boots = _weighted_km(observed, closed, run_index, counts.astype(float), quantiles)
         else:
             points = np.array([_weighted_inverted_cdf(runs, np.ones((1, n_rep)), q)[0]

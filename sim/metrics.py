@@ -31,7 +31,9 @@ def due_times(t_h: np.ndarray, deadline: Deadline, calendar: WorkingCalendar) ->
 
 def derive(cases: dict[str, np.ndarray], response_deadlines: list[Deadline],
            calendar: WorkingCalendar, horizon_h: float, warmup_h: float) -> None:
-    """Add ``response_h, resolution_h, response_due_h, on_time_*, flared, warmup`` in place."""
+    """Add ``response_h, resolution_h, response_due_h, on_time_*, flared, warmup`` in place,
+    and ``observed_h``: the resolution time, or for a case open at the horizon its age there
+    (right-censored; what :func:`km_quantiles` needs)."""
     arrival = cases["t_arrival_h"]
     onsite = cases["t_onsite_h"]
     closed = cases["t_closed_h"]
