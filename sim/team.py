@@ -73,13 +73,46 @@ class Worker:
         self.holder: Any = None  # process of a pre-emptible job in hand (whistle policy)
 
 
+#: Stands in for a waiting lane nobody has queued in yet: empty, falsy, ``len`` 0 (see Team).
+_NO_LANE: tuple[()] = ()
+
+
 class Team:
     """Workers of one unit (a grid, a street team, a department …) and their queue.
 
     ``pick(free, case)`` chooses among the free workers for a case (default: the longest idle)
     and returns one of them without removing it; ``queue_key``, when set, turns the ordinary FIFO
     queue into a priority queue (lowest key first, FIFO among equals).
+
+    Slotted, and each waiting lane is created when someone first queues in it: a district has
+    thousands of grid teams that never see a summons or a pre-empted job, and a case touches a
+    random one of them, so the smaller a team the more of them stay in the CPU caches (four
+    empty deques were 3 KiB per team; run time grew faster than the district's size).
     """
+
+    __slots__ = (
+        "_fifo",
+        "_heap",
+        "_resume",
+        "_tiebreak",
+        "_urgent",
+        "assignments",
+        "available_h_per_worker",
+        "env",
+        "free",
+        "home",
+        "intervals",
+        "kind",
+        "name",
+        "pick",
+        "preemptions",
+        "queue_key",
+        "site",
+        "skilled",
+        "speed_kmh",
+        "trace",
+        "workers",
+    )
 
     def __init__(
         self,
@@ -101,11 +134,12 @@ class Team:
         self.home = (x_km, y_km)
         self.workers = [Worker(f"{name}#{i + 1}", self, i, x_km, y_km) for i in range(size)]
         self.free: deque[Worker] = deque()
-        self._urgent: deque[tuple[simpy.Event, Any]] = deque()
-        self._resume: deque[tuple[simpy.Event, Any]] = deque()
-        self._fifo: deque[tuple[simpy.Event, Any]] = deque()
-        self._heap: list[tuple[Any, int, simpy.Event, Any]] = []
-        self._tiebreak = count()
+        # waiting lanes (created on first use; _NO_LANE until then)
+        self._urgent: deque[tuple[simpy.Event, Any]] | tuple[()] = _NO_LANE
+        self._resume: deque[tuple[simpy.Event, Any]] | tuple[()] = _NO_LANE
+        self._fifo: deque[tuple[simpy.Event, Any]] | tuple[()] = _NO_LANE
+        self._heap: list[tuple[Any, int, simpy.Event, Any]] | tuple[()] = _NO_LANE
+        self._tiebreak: count[int] | None = None
         self.queue_key: Callable[[Any], Any] | None = None
         self.pick: Callable[[deque[Worker], Any], Worker] | None = None
         if len(on_intervals) > 1:  # touching intervals are one shift (no off-and-on at the seam)
@@ -189,11 +223,19 @@ class Team:
         """
         event = self.env.event()
         if urgent:
-            self._urgent.append((event, case))
+            if self._urgent is _NO_LANE:
+                self._urgent = deque()
+            self._urgent.append((event, case))  # type: ignore[union-attr]
         elif self.queue_key is None:
-            self._fifo.append((event, case))
+            if self._fifo is _NO_LANE:
+                self._fifo = deque()
+            self._fifo.append((event, case))  # type: ignore[union-attr]
         else:
-            heapq.heappush(self._heap, (self.queue_key(case), next(self._tiebreak), event, case))
+            if self._tiebreak is None:
+                self._heap = []
+                self._tiebreak = count()
+            heapq.heappush(self._heap,  # type: ignore[arg-type]
+                           (self.queue_key(case), next(self._tiebreak), event, case))
         if self.free:
             self._hand_over(self.free.popleft())
         return event
@@ -201,7 +243,9 @@ class Team:
     def request_resume(self, case: Any) -> simpy.Event:
         """Request for a pre-empted job: served after urgent requests, before the ordinary queue."""
         event = self.env.event()
-        self._resume.append((event, case))
+        if self._resume is _NO_LANE:
+            self._resume = deque()
+        self._resume.append((event, case))  # type: ignore[union-attr]
         if self.free:
             self._hand_over(self.free.popleft())
         return event
