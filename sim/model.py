@@ -198,6 +198,9 @@ class Model:
         for gi, team in enumerate(self.grid_teams):
             team.site = gi
         self.community_teams: list[Team | None] = []
+        community_grids: list[list[int]] = [[] for _ in org.communities]
+        for g, c in enumerate(self.grid_community):
+            community_grids[c].append(g)
         for ci, com in enumerate(org.communities):
             if com.team is None:
                 self.community_teams.append(None)
@@ -205,7 +208,7 @@ class Model:
             if com.location is not None:
                 x, y = com.location.x_km, com.location.y_km
             else:
-                members = [g for g, c in enumerate(self.grid_community) if c == ci] or [0]
+                members = community_grids[ci] or [0]
                 x = sum(self.grid_x[g] for g in members) / len(members)
                 y = sum(self.grid_y[g] for g in members) / len(members)
             team = self._team(f"community:{com.id}", "community", com.team.size,

@@ -259,6 +259,29 @@ def test_grid_pool_lends_neighbouring_workers() -> None:
     assert travel > travel0  # walking over and back
 
 
+@pytest.mark.parametrize("metric", ["euclid", "manhattan"])
+def test_grid_pools_are_every_grid_within_the_radius_nearest_first(metric: str) -> None:
+    """The k-d tree finds exactly the pools of the definition (compared pair by pair)."""
+    doc = small_scenario_dict()
+    doc.setdefault("travel", {})["metric"] = metric
+    doc["organisation"]["grid_lattice"] = {"count": 60, "spacing_km": 0.25,
+                                          "communities": ["c1", "c2"]}
+    scn = Scenario.model_validate(doc)
+    radius = 0.5  # exactly two lattice steps: grids on the boundary must be in the pool
+    model = Model(scn, 1, scn.policy_spec("algorithmic", "transfer"))
+    model.grid_teams[7].workers.clear()  # a grid without workers is nobody's pool member
+    pools = model.dispatch_policy._grid_pools(radius)
+    for g in range(len(model.grid_ids)):
+        near = sorted(
+            (t.site != g, model.distance_km(*t.home, g), t.site)
+            for t in model.grid_teams
+            if t.workers and (t.site == g or model.distance_km(*t.home, g) <= radius))
+        assert [t.site for t in pools[g]] == [site for _, _, site in near]
+        assert (g == 7) or pools[g][0].site == g
+    # inside the lattice: the grid, 4 at one step, 4 diagonal, 4 at two steps (on the boundary)
+    assert max(len(p) for p in pools) == 13
+
+
 # -- whistle -----------------------------------------------------------------------------------
 def test_whistles_are_counted_and_cost_department_hours() -> None:
     scn = small_scenario()

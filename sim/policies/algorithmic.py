@@ -32,6 +32,7 @@ import numpy as np
 import simpy
 from pydantic import Field, NonNegativeFloat, PositiveFloat, model_validator
 from scipy.optimize import linear_sum_assignment
+from scipy.spatial import cKDTree
 
 from sim.closed_loop import Case
 from sim.distributions import Deterministic, Distribution
@@ -175,17 +176,34 @@ class AlgorithmicDispatch(DispatchPolicy):
         return None  # fcfs: the longest idle
 
     def _grid_pools(self, radius_km: float) -> list[list[Team]]:
-        """Per grid: the grid teams within the radius with workers, nearest first (own first)."""
+        """Per grid: the grid teams within the radius with workers, nearest first (own first).
+
+        Candidates come from a k-d tree (a city has tens of thousands of grids: comparing every
+        pair would take minutes); each is then checked with the model's own distance, so the
+        pools are exactly those of the definition.
+        """
         model = self.model
-        pools = []
-        for g in range(len(model.grid_ids)):
+        staffed = [team for team in model.grid_teams if team.workers]
+        pools: list[list[Team]] = [[] for _ in model.grid_ids]
+        if not staffed:
+            return pools
+        tree = cKDTree(np.array([team.home for team in staffed]))
+        centres = np.column_stack([model.grid_x, model.grid_y])
+        slack_km = radius_km * (1.0 + 1e-9) + 1e-12  # the tree's rounding must not drop anyone
+        norm = 1.0 if model.scenario.travel.metric == "manhattan" else 2.0
+        candidates = tree.query_ball_point(centres, slack_km, p=norm)
+        for g, found in enumerate(candidates):
             near = []
-            for team in model.grid_teams:
+            for i in found:
+                team = staffed[i]
                 d = model.distance_km(*team.home, g)
-                if (team.site == g or d <= radius_km) and team.workers:
+                if team.site == g or d <= radius_km:
                     near.append((team.site != g, d, team.site, team))
+            own = model.grid_teams[g]
+            if own.workers and all(item[3] is not own for item in near):
+                near.append((False, model.distance_km(*own.home, g), g, own))
             near.sort(key=lambda item: item[:3])
-            pools.append([item[3] for item in near])
+            pools[g] = [item[3] for item in near]
         return pools
 
     # -- acquisition hooks --------------------------------------------------------------------
