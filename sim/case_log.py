@@ -81,9 +81,13 @@ class CaseLog:
         rows = self._rows
         if not rows and self._chunks:
             return
+        n = len(rows)
         columns = zip(*rows, strict=True) if rows else ((),) * len(COLUMNS)
-        self._chunks.append({name: np.array(values, dtype=dtype)
-                             for (name, dtype), values in zip(COLUMNS, columns, strict=True)})
+        self._chunks.append({
+            # fromiter converts in one pass (np.array first scans the values for their shape)
+            name: np.array(values, dtype=dtype) if dtype[0] == "U"
+            else np.fromiter(values, dtype=dtype, count=n)
+            for (name, dtype), values in zip(COLUMNS, columns, strict=True)})
         self._done += len(rows)
         self._rows = []
 

@@ -305,6 +305,7 @@ class Model:
         self._satisfaction_u = streams.uniform("evaluation", "satisfaction")
         self._reopen_u = streams.uniform("evaluation", "reopen")
         self.travel = scn.travel
+        self._travel_on = scn.travel.enabled
         self._within_grid_km = scn.travel.within_grid_km
         self._manhattan = scn.travel.metric == "manhattan"
 
@@ -576,12 +577,13 @@ class Model:
         if case.t_start_h != case.t_start_h:
             case.t_start_h = now
         travel_h = 0.0
-        for worker in workers:
-            leg_h = self.travel_h(worker, case)
-            worker.travel_h += leg_h
-            if leg_h > travel_h:
-                travel_h = leg_h
-        case.travel_h += travel_h
+        if self._travel_on:
+            for worker in workers:
+                leg_h = self.travel_h(worker, case)
+                worker.travel_h += leg_h
+                if leg_h > travel_h:
+                    travel_h = leg_h
+            case.travel_h += travel_h
         onsite_h = now + travel_h
         if case.t_onsite_h != case.t_onsite_h:
             case.t_onsite_h = onsite_h

@@ -22,7 +22,9 @@ if TYPE_CHECKING:
 #: (location inside the parameters, message)
 ParamProblem = tuple[tuple[str | int, ...], str]
 
-Steps = Generator[Any, Any, Any]
+#: What a policy step returns for the workflow to ``yield from``: a generator of SimPy events, or
+#: an empty tuple when the step takes no time (no generator needs to be made for it).
+Steps = Generator[Any, Any, Any] | tuple[()]
 
 
 class NoParams(BaseModel):

@@ -32,6 +32,7 @@ class ManualDispatch(DispatchPolicy):
     name = "manual"
     Params = ManualParams
     params: ManualParams
+    _instant = False  # set by setup()
 
     def setup(self) -> None:
         model = self.model
@@ -46,8 +47,18 @@ class ManualDispatch(DispatchPolicy):
             else None
         )
         install_queue_order(model, self.params.queue_order, self.params.classifier)
+        #: no desk and no misroutes: the decision is made on the spot (textbook reductions)
+        self._instant = desk is None and self.params.misroute_p == 0.0
 
     def dispatch(self, case: Case) -> Steps:
+        if self._instant:
+            if case.t_dispatched_h != case.t_dispatched_h:  # NaN: first decision
+                case.t_dispatched_h = self.model.env.now
+            return ()
+        return self._through_desk(case)
+
+    def _through_desk(self, case: Case) -> Steps:
+        """The desk's steps: queue for a dispatcher, triage, and a misroute's way back."""
         model = self.model
         env = model.env
         desk = model.dispatch_desk
