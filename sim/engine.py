@@ -161,6 +161,10 @@ class Environment(simpy.Environment):
             if type(attr) is BoundClass and name not in vars(Environment):
                 setattr(self, name, getattr(self, name))
 
+    def schedule(self, event: Event, priority: int = NORMAL, delay: float = 0) -> None:
+        """SimPy's ``schedule``, reading the clock attribute instead of the ``_now`` alias."""
+        heappush(self._queue, (self.now + delay, priority, next(self._eid), event))
+
     def timeout(self, delay: float, value: Any = None) -> Timeout:  # type: ignore[override]
         """``simpy.Timeout(self, delay, value)``, one Python call instead of three."""
         if delay < 0:

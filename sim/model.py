@@ -269,6 +269,8 @@ class Model:
         self.category_deadline = [scn.deadline_classes[c.deadline_class]
                                   for c in scn.categories]
         self.deadline_class_names = [c.deadline_class for c in scn.categories]
+        #: close deadline as a fixed number of hours after arrival (calendar units), else None
+        self._close_after_h = [_calendar_hours(d.close) for d in self.category_deadline]
         self.attempt_fraction = scn.escalation.attempt_fraction
         self._tier_names: list[list[str]] = []
         self._tier_cum: list[list[float]] = []
@@ -364,6 +366,7 @@ class Model:
         high_share = flare.high_risk_share if flare is not None else 0.0
         high_mult = flare.high_risk_multiplier if flare is not None else 1.0
         routes = self._routes if via_dispatch else self._routes_grid
+        close_after_h = self._close_after_h
         cat_cum_a = np.array(cat_cum)
         grid_cum_a = np.array(grid_cum)
         for chunk in iter_arrival_chunks(rate, rng):
@@ -398,9 +401,12 @@ class Model:
                         self._answer_only()
                     continue
                 names = self._tier_names[category]
-                tier_cum = self._tier_cum[category]
-                solvable = names[min(bisect_right(tier_cum, u_t * tier_cum[-1]),
-                                     len(names) - 1)]
+                if len(names) == 1:
+                    solvable = names[0]
+                else:
+                    tier_cum = self._tier_cum[category]
+                    solvable = names[min(bisect_right(tier_cum, u_t * tier_cum[-1]),
+                                         len(names) - 1)]
                 high = next(highs)
                 risk = self.category_flare_risk[category]
                 if high:
@@ -413,7 +419,9 @@ class Model:
                             solvable, routes[category][solvable], t_h, flare_h, high,
                             next(scores), next(concerns))
                 self._next_id += 1
-                case.close_due_h = self.due_h(t_h, self.category_deadline[category].close)
+                after_h = close_after_h[category]
+                case.close_due_h = (t_h + after_h if after_h is not None
+                                    else self.due_h(t_h, self.category_deadline[category].close))
                 LeanProcess(env, closed_loop(self, case, via_dispatch, intake))
 
     # -- stages the workflow calls --------------------------------------------------------
@@ -801,6 +809,15 @@ def _quiet_gc() -> Iterator[None]:
                 _tracked_after_collect = gc.get_freeze_count()
                 gc.unfreeze()
             gc.enable()
+
+
+def _calendar_hours(deadline: Deadline) -> float | None:
+    """Hours of a deadline in calendar units (``due_h`` is then ``t_h`` + this), else None."""
+    if deadline.unit == "h":
+        return deadline.value
+    if deadline.unit == "d":
+        return 24.0 * deadline.value
+    return None
 
 
 def _pick(cum: np.ndarray, u: np.ndarray, total: float, last: int) -> list[int]:
