@@ -103,6 +103,10 @@ def whistle_policy(scenario: Any) -> tuple[Any, str]:
 
 def run_job(spec: dict[str, Any]) -> dict[str, Any]:
     """Build, run and measure one replication as ``spec`` says."""
+    if spec.get("scenario") == "bare_queues":  # the growth benchmark's plain SimPy reference
+        from benchmarks.bench_growth import bare_queues
+
+        return bare_queues(float(spec.get("scale", 1.0)), float(spec["hours"]))
     from sim.model import Model
 
     t0 = time.perf_counter()
