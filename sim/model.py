@@ -320,6 +320,7 @@ class Model:
         scn = self.scenario
         self.channel_ids = [ch.id for ch in scn.arrivals.channels]
         shares = {c.id: c.share for c in scn.categories}
+        arrivals_per_h = 0.0
         for ci, ch in enumerate(scn.arrivals.channels):
             if ch.rate_per_day is not None:
                 per_day = ch.rate_per_day
@@ -338,6 +339,10 @@ class Model:
             weights = [mix.get(cid, 0.0) for cid in self.category_ids]
             Ticker(self.env, self._arrivals(ci, ch.id, ch.kind, rate, weights, ch.order_share,
                                             ch.via_dispatch))
+            arrivals_per_h += rate.expected_count() / self.horizon_h
+        # event-queue buckets of ~BUCKET_EVENTS events (sim.engine.Environment)
+        self.env.set_bucket_h(min(24.0, BUCKET_EVENTS / (EVENTS_PER_ARRIVAL * arrivals_per_h))
+                              if arrivals_per_h > 0.0 else 24.0)
 
     def _arrivals(self, channel: int, channel_id: str, kind: str, rate: Any,
                   category_weights: list[float], order_share: float,
@@ -809,6 +814,12 @@ def _quiet_gc() -> Iterator[None]:
                 _tracked_after_collect = gc.get_freeze_count()
                 gc.unfreeze()
             gc.enable()
+
+
+#: events in a bucket of the event queue that run fastest (fewer: more buckets to turn over;
+#: more: a deeper heap), and the events an arrival brings on average (district.yaml: 3.8)
+BUCKET_EVENTS = 256
+EVENTS_PER_ARRIVAL = 4.0
 
 
 def _calendar_hours(deadline: Deadline) -> float | None:
