@@ -41,8 +41,8 @@ class _Started:
 
 _STARTED = _Started()
 _new_timeout = Timeout.__new__
-#: bucket of events scheduled at infinity (after every finite time)
-_NEVER = 2**62
+#: bucket of events scheduled at infinity: a float, so it sorts after every bucket number
+_NEVER = math.inf
 
 
 class LeanProcess(Process):
@@ -177,8 +177,9 @@ class Environment(simpy.Environment):
             if type(attr) is BoundClass and name not in vars(Environment):
                 setattr(self, name, getattr(self, name))
         self._queue: list[tuple[float, int, int, Event]] = []  # the current bucket, a heap
-        self._later: dict[int, list[tuple[float, int, int, Event]]] = {}  # bucket → events
-        self._buckets: list[int] = []  # heap of the bucket numbers in _later
+        # bucket number (an int, or _NEVER) → its events, and a heap of those numbers
+        self._later: dict[float, list[tuple[float, int, int, Event]]] = {}
+        self._buckets: list[float] = []
         self._per_h = 1.0 / bucket_h
         self._bucket = self._bucket_of(self.now)  # the bucket the clock is in
 
@@ -199,7 +200,7 @@ class Environment(simpy.Environment):
         for entry in pending:
             self._push(entry)
 
-    def _bucket_of(self, at: float) -> int:
+    def _bucket_of(self, at: float) -> float:
         try:
             return int(at * self._per_h)  # monotone in ``at``: later buckets, later times
         except OverflowError:  # at infinity

@@ -110,6 +110,19 @@ def test_empty_schedule_and_until_errors_as_simpy() -> None:
         env.set_bucket_h(0.0)
 
 
+def test_huge_times_and_infinity_keep_their_order() -> None:
+    def order(env: simpy.Environment) -> list[float]:
+        log: list[float] = []
+        for at in (math.inf, 1e300, 5.0, 1e30, 5.0):
+            env.timeout(at).callbacks.append(lambda _e, at=at: log.append(at))
+        for _ in range(5):
+            env.step()
+        return log
+
+    assert order(Environment(bucket_h=0.5)) == order(simpy.Environment()) == [
+        5.0, 5.0, 1e30, 1e300, math.inf]
+
+
 def test_failed_event_crashes_the_run_as_in_simpy() -> None:
     env = Environment()
 
