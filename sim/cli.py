@@ -149,10 +149,23 @@ def _run_and_write(args: argparse.Namespace, policies: list[str | None]) -> int:
 
         written.append(write_comparison(summary, out_dir))
     print_headline(summary)
+    charts = ""
     if getattr(args, "report", True):
-        written.extend(_report(out_dir, args))
-    print(f"wrote {len(written)} files to {out_dir}/")
+        reports = _report(out_dir, args)
+        written.extend(reports)
+        if reports:
+            dirs = [f"{_charts_dir(out_dir, lang).name}/" for lang in _langs(args)]
+            charts = f" (and every chart as PNG and SVG in {', '.join(dirs)})"
+    print(f"wrote {len(written)} files to {out_dir}/{charts}")
     return 0
+
+
+def _langs(args: argparse.Namespace) -> list[str]:
+    return [part.strip() for part in args.lang.split(",") if part.strip()]
+
+
+def _charts_dir(out_dir: Path, lang: str) -> Path:
+    return out_dir / ("charts" if lang == "en" else f"charts_{lang}")
 
 
 def _report(out_dir: Path, args: argparse.Namespace) -> list[Path]:
@@ -161,10 +174,9 @@ def _report(out_dir: Path, args: argparse.Namespace) -> list[Path]:
     except ImportError:  # the analysis package is optional for a bare run
         return []
     paths = []
-    for lang in (part.strip() for part in args.lang.split(",")):
-        charts_dir = out_dir / ("charts" if lang == "en" else f"charts_{lang}")
+    for lang in _langs(args):
         paths.append(build_report(out_dir, lang=lang, baseline=args.baseline,
-                                  charts_dir=charts_dir))
+                                  charts_dir=_charts_dir(out_dir, lang)))
     for path in paths:
         print(f"report: {path.resolve()}")
     return paths

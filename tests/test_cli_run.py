@@ -231,3 +231,18 @@ def test_compare_writes_the_documented_comparison(tmp_path, docs) -> None:
     assert set(table["metric"]) <= set(summary.columns)
     row = table.set_index("metric").loc["whistles_per_100"]
     assert row["baseline_mean"] == 0 and row["policy_mean"] > 0 and row["n"] == 3
+
+
+def test_run_with_reports_names_the_chart_folders(tmp_path) -> None:
+    out = tmp_path / "rep"
+    code, stdout, stderr = call(["run", str(STREET), "--days", "8", "-r", "2", "--out", str(out),
+                                 "-q", "--lang", "en,zh"])
+    assert code == 0, stderr
+    line = next(s for s in stdout.splitlines() if s.startswith("wrote "))
+    n_written = int(re.search(r"wrote (\d+) files", line).group(1))
+    assert n_written == sum(1 for p in out.iterdir() if p.is_file())
+    assert {"report.html", "report.zh.html"} <= {p.name for p in out.iterdir()}
+    assert "charts/, charts_zh/" in line
+    for folder in ("charts", "charts_zh"):
+        names = [p.name for p in (out / folder).iterdir()]
+        assert any(n.endswith(".png") for n in names) and any(n.endswith(".svg") for n in names)
