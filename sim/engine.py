@@ -183,11 +183,6 @@ class Environment(simpy.Environment):
         self._per_h = 1.0 / bucket_h
         self._bucket = self._bucket_of(self.now)  # the bucket the clock is in
 
-    @property
-    def bucket_h(self) -> float:
-        """Width of a time bucket of the event queue (hours)."""
-        return 1.0 / self._per_h
-
     def set_bucket_h(self, bucket_h: float) -> None:
         """Change the bucket width, re-sorting the pending events (for a model that knows its
         event rate: a bucket of a few hundred events is fastest)."""
@@ -274,19 +269,7 @@ class Environment(simpy.Environment):
         """Process the next event (:exc:`simpy.core.EmptySchedule` if there is none)."""
         if not self._queue:
             self._advance()
-        self.now, _, _, event = heappop(self._queue)
-        callbacks, event.callbacks = event.callbacks, None
-        try:
-            for callback in callbacks:
-                callback(event)
-        except StopSimulation:
-            event.callbacks = callbacks[callbacks.index(callback) + 1 :]
-            self.schedule(event, URGENT - 1)
-            raise
-        if not event._ok and not hasattr(event, "_defused"):
-            exc = type(event._value)(*event._value.args)
-            exc.__cause__ = event._value
-            raise exc
+        super().step()  # pops the current bucket's heap, which is SimPy's _queue
 
     def run(self, until: Any = None) -> Any:
         if until is not None:

@@ -307,7 +307,6 @@ class Model:
         self._satisfaction_u = streams.uniform("evaluation", "satisfaction")
         self._reopen_u = streams.uniform("evaluation", "reopen")
         self.travel = scn.travel
-        self._travel_on = scn.travel.enabled
         self._within_grid_km = scn.travel.within_grid_km
         self._manhattan = scn.travel.metric == "manhattan"
 
@@ -590,7 +589,7 @@ class Model:
         if case.t_start_h != case.t_start_h:
             case.t_start_h = now
         travel_h = 0.0
-        if self._travel_on:
+        if self.travel.enabled:
             for worker in workers:
                 leg_h = self.travel_h(worker, case)
                 worker.travel_h += leg_h

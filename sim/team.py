@@ -231,7 +231,7 @@ class Team:
                 self._fifo = deque()
             self._fifo.append((event, case))  # type: ignore[union-attr]
         else:
-            if self._tiebreak is None:
+            if self._heap is _NO_LANE:
                 self._heap = []
                 self._tiebreak = count()
             heapq.heappush(self._heap,  # type: ignore[arg-type]
