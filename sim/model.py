@@ -74,11 +74,14 @@ class Model:
         policy: PolicySpec | None = None,
         days: float | None = None,
         trace: bool = False,
+        engine: Callable[[], simpy.Environment] = Environment,
     ):
         self.scenario = scenario
         self.policy = policy or scenario.policy_spec()
         self.seed = seed
-        self.env = Environment()
+        # ``engine`` is for the tests that compare a run on plain ``simpy.Environment`` with
+        # the lean one (tests/test_engine_equivalence.py), not a user option
+        self.env = engine()
         self.streams = Streams(seed)
         cal = scenario.calendar
         self.horizon_h = float(days if days is not None else cal.horizon_days) * 24.0
@@ -340,8 +343,10 @@ class Model:
                                             ch.via_dispatch))
             arrivals_per_h += rate.expected_count() / self.horizon_h
         # event-queue buckets of ~BUCKET_EVENTS events (sim.engine.Environment)
-        self.env.set_bucket_h(min(24.0, BUCKET_EVENTS / (EVENTS_PER_ARRIVAL * arrivals_per_h))
-                              if arrivals_per_h > 0.0 else 24.0)
+        if isinstance(self.env, Environment):
+            self.env.set_bucket_h(
+                min(24.0, BUCKET_EVENTS / (EVENTS_PER_ARRIVAL * arrivals_per_h))
+                if arrivals_per_h > 0.0 else 24.0)
 
     def _arrivals(self, channel: int, channel_id: str, kind: str, rate: Any,
                   category_weights: list[float], order_share: float,
