@@ -18,7 +18,7 @@ import pandas as pd
 from scipy import stats as sps
 
 from analysis.metrics import metric_columns, metric_info
-from sim.metrics import km_quantiles
+from sim.stochastic.estimators import km_quantiles
 
 #: Fewest paired replications for which a comparison is reported as meaningful. With two, the
 #: standard deviation rests on one degree of freedom and the t quantile is 12.7.

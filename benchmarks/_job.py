@@ -51,7 +51,7 @@ def district_data(scale: float = 1.0) -> dict[str, Any]:
 
     Load per worker stays the same, so the work per case does too: what grows is only the size.
     """
-    from sim.loader import read_yaml
+    from sim.scenario.loader import read_yaml
 
     data, _ = read_yaml(SCENARIOS / "district.yaml")
     if scale == 1.0:
@@ -71,7 +71,7 @@ def district_data(scale: float = 1.0) -> dict[str, Any]:
 
 
 def build_scenario(spec: dict[str, Any]) -> Any:
-    from sim.loader import validate_data
+    from sim.scenario.loader import validate_data
 
     kind = spec.get("scenario", "district")
     if kind == "district":
@@ -82,7 +82,7 @@ def build_scenario(spec: dict[str, Any]) -> Any:
                                                   spec["days"] / 2)
         return validate_data(data, "district.yaml")
     if kind == "city":
-        from sim.citygen import city_scenario
+        from benchmarks.citygen import city_scenario
 
         kwargs = dict(spec.get("city", {}))
         kwargs.setdefault("days", spec.get("days", 365.0))
@@ -93,7 +93,7 @@ def build_scenario(spec: dict[str, Any]) -> Any:
 def whistle_policy(scenario: Any) -> tuple[Any, str]:
     """``manual+whistle`` when the whistle escalation exists, else the scenario's own policy."""
     from sim.policies import ESCALATION
-    from sim.runner import resolve_policy
+    from sim.run.runner import resolve_policy
 
     if "whistle" in ESCALATION:
         policy = resolve_policy(scenario, f"{scenario.policy.dispatch.name}+whistle")
@@ -107,7 +107,7 @@ def run_job(spec: dict[str, Any]) -> dict[str, Any]:
         from benchmarks.bench_growth import bare_queues
 
         return bare_queues(float(spec.get("scale", 1.0)), float(spec["hours"]))
-    from sim.model import Model
+    from sim.model.model import Model
 
     t0 = time.perf_counter()
     scn = build_scenario(spec)
@@ -119,7 +119,7 @@ def run_job(spec: dict[str, Any]) -> dict[str, Any]:
     model = Model(scn, seed=int(spec.get("seed", 1)), policy=policy)
     log = None
     if spec.get("stream"):
-        from sim.streaming import stream_cases
+        from sim.run.streaming import stream_cases
 
         log = stream_cases(model, spec["stream"], chunk_rows=int(spec.get("chunk_rows", 100_000)))
     events = None
@@ -133,7 +133,7 @@ def run_job(spec: dict[str, Any]) -> dict[str, Any]:
     run_cpu_s = time.process_time() - c2
     derive_s = 0.0
     if log is None:
-        from sim.metrics import derive
+        from sim.workflows.closed_loop.metrics import derive
 
         derive(result.cases, [d.response for d in model.category_deadline], model.calendar,
                result.horizon_h, result.warmup_h)

@@ -36,7 +36,7 @@ MEAN_SERVICE_H = 1.0
 
 def mmc_scenario(customers: int) -> Any:
     """scenarios/validation/mmc.yaml at c = 20, ρ = 0.9, with a horizon for ~``customers``."""
-    from sim.loader import load_scenario
+    from sim.scenario.loader import load_scenario
 
     return load_scenario(SCENARIOS / "validation" / "mmc.yaml", {
         "organisation.departments[0].team_size": SERVERS,
@@ -48,8 +48,8 @@ def mmc_scenario(customers: int) -> Any:
 
 def govsim_run(scenario: Any, seed: int, with_derive: bool = False) -> tuple[int, float, float]:
     """(cases, CPU s in ``Model.run``, CPU s in run + derive); setup is not timed."""
-    from sim.metrics import derive
-    from sim.model import Model
+    from sim.model.model import Model
+    from sim.workflows.closed_loop.metrics import derive
 
     model = Model(scenario, seed=seed)
     t0 = time.process_time()
@@ -131,7 +131,7 @@ def ciw_run(customers: int, seed: int = 1) -> int | None:
 
 def govsim_events_per_case(customers: int) -> float:
     from benchmarks._job import _count_events
-    from sim.model import Model
+    from sim.model.model import Model
 
     model = Model(mmc_scenario(customers), seed=3)
     counter = _count_events(model)

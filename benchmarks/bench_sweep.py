@@ -59,8 +59,8 @@ def job(spec: dict[str, Any]) -> dict[str, Any]:
     import resource
 
     from benchmarks._job import peak_rss_mb
-    from sim.experiment import make_experiment
-    from sim.sweep import run_sweep
+    from sim.run.experiment import make_experiment
+    from sim.run.sweep import run_sweep
 
     exp = make_experiment(spec["experiment"], "bench", base_dir=ROOT)
     load_before = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")

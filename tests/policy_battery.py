@@ -30,9 +30,10 @@ from typing import Any
 
 import numpy as np
 
-from sim.metrics import derive, summarise
-from sim.model import Model
-from sim.scenario import Scenario, check_references
+from sim.model.model import Model
+from sim.scenario.checks import check_references
+from sim.scenario.scenario import Scenario
+from sim.workflows.closed_loop.metrics import derive, summarise
 
 ScenarioFactory = Callable[[], Scenario]
 

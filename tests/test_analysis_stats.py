@@ -195,7 +195,7 @@ def test_pooled_percentile_bootstrap_is_seeded_and_resamples_replications() -> N
 def test_pooled_percentiles_count_open_cases_as_censored_given_the_horizon() -> None:
     """With the horizon, open cases count at their age (Kaplan–Meier), as in summary.csv."""
     from analysis.stats import _censored_sample, _weighted_km
-    from sim.metrics import km_quantiles
+    from sim.stochastic.estimators import km_quantiles
 
     rng = np.random.default_rng(8)
     horizon_h, frames = 200.0, []

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from sim.arrivals import PiecewiseRate, build_rate, iter_arrival_chunks, nhpp_times
+from sim.stochastic.arrivals import PiecewiseRate, build_rate, iter_arrival_chunks, nhpp_times
 
 MON = datetime(2024, 1, 1)  # a Monday
 WED_0830 = datetime(2024, 1, 3, 8, 30)

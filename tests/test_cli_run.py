@@ -17,9 +17,9 @@ import pandas as pd
 import pytest
 
 import sim
-from sim.cli import main
-from sim.loader import validate_data
-from sim.runner import run_scenario
+from sim.cli.main import main
+from sim.run.runner import run_scenario
+from sim.scenario.loader import validate_data
 
 ROOT = Path(__file__).resolve().parents[1]
 STREET = ROOT / "scenarios" / "beijing_street.yaml"

@@ -14,8 +14,8 @@ import numpy as np
 import pytest
 from policy_battery import small_scenario_dict
 
-from sim.model import Model
-from sim.scenario import Scenario
+from sim.model.model import Model
+from sim.scenario.scenario import Scenario
 
 SEEDS = range(3)
 

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from pydantic import BaseModel, TypeAdapter, ValidationError
 from scipy import stats
 
-from sim.distributions import (
+from sim.stochastic.distributions import (
     Deterministic,
     Distribution,
     Empirical,

@@ -19,9 +19,9 @@ import pytest
 import simpy
 
 from sim.engine import LeanProcess
-from sim.loader import load_scenario
-from sim.model import Model, RunResult
-from sim.runner import resolve_policy
+from sim.model.model import Model, RunResult
+from sim.run.runner import resolve_policy
+from sim.scenario.loader import load_scenario
 
 SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"
 

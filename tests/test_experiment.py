@@ -9,15 +9,15 @@ from pathlib import Path
 import pytest
 import yaml
 
-from sim.experiment import (
+from sim.run.experiment import (
     canonical_json,
     load_experiment,
     make_experiment,
     parse_halfwidth,
     run_key,
 )
-from sim.loader import ScenarioError
-from sim.streams import replication_seed
+from sim.scenario.loader import ScenarioError
+from sim.stochastic.streams import replication_seed
 
 ROOT = Path(__file__).resolve().parents[1]
 TINY = ROOT / "tests" / "data_sweep" / "tiny.yaml"

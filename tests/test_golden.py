@@ -27,8 +27,8 @@ import numpy as np
 import pyarrow.parquet as pq
 import pytest
 
-from sim.loader import load_scenario
-from sim.runner import run_scenario, write_outputs
+from sim.run.runner import run_scenario, write_outputs
+from sim.scenario.loader import load_scenario
 
 ROOT = Path(__file__).resolve().parents[1]
 GOLDEN = Path(__file__).resolve().parent / "golden"

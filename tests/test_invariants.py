@@ -12,8 +12,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sim.loader import load_scenario
-from sim.runner import Replication, resolve_policy, run_one
+from sim.run.runner import Replication, resolve_policy, run_one
+from sim.scenario.loader import load_scenario
 
 DAYS = 10.0
 HORIZON_H = DAYS * 24.0
@@ -175,9 +175,9 @@ def _fixed_arrivals(times_h: list[float]):
 def test_arrival_time_is_the_simulation_clock(monkeypatch, scenarios_dir) -> None:
     """now + (t − now) can round one ulp below t (0.2 + (0.9 − 0.2) < 0.9): the case must be
     stamped with the simulation clock, or it is dispatched before it arrived."""
-    import sim.model
+    import sim.model.model
 
-    monkeypatch.setattr(sim.model, "iter_arrival_chunks", _fixed_arrivals([0.2, 0.9]))
+    monkeypatch.setattr(sim.model.model, "iter_arrival_chunks", _fixed_arrivals([0.2, 0.9]))
     scn = load_scenario(scenarios_dir / "validation" / "mmc.yaml")
     c = run_one(scn, resolve_policy(scn, None), 0, 0, days=1).cases
     assert c["t_arrival_h"].to_numpy() == pytest.approx([0.2, 0.9], abs=1e-12)
@@ -188,9 +188,9 @@ def test_arrival_time_is_the_simulation_clock(monkeypatch, scenarios_dir) -> Non
 def test_open_case_is_not_on_site_after_the_horizon(monkeypatch, scenarios_dir) -> None:
     """A worker still on the road at the horizon has not arrived: no on-site time (and no
     response counted) for an event after the end of the run."""
-    import sim.model
+    import sim.model.model
 
-    monkeypatch.setattr(sim.model, "iter_arrival_chunks", _fixed_arrivals([0.5]))
+    monkeypatch.setattr(sim.model.model, "iter_arrival_chunks", _fixed_arrivals([0.5]))
     # one department 100 km away at 25 km/h: 4 h on the road, the run lasts 2 h
     scn = load_scenario(scenarios_dir / "validation" / "mmc.yaml",
                         {"travel.enabled": True,
@@ -206,10 +206,10 @@ def test_joint_summons_go_ahead_of_the_ordinary_queue(monkeypatch, scenarios_dir
     """联合处置: a department summoned to a joint case serves it before ordinary cases that were
     queueing first (docs/model.md). Department b is busy with one ordinary case and has two more
     waiting when a joint case takes department a (the lead) at t=0.4 and summons b."""
-    import sim.model
+    import sim.model.model
 
     times = iter([[0.1, 0.2, 0.3], [0.4]])  # channel "ordinary", then channel "joint"
-    monkeypatch.setattr(sim.model, "iter_arrival_chunks",
+    monkeypatch.setattr(sim.model.model, "iter_arrival_chunks",
                         lambda rate, rng: iter([np.array(next(times), dtype=float)]))
     one_hour = {"dist": "deterministic", "value_h": 1.0}
     scn = load_scenario(scenarios_dir / "validation" / "mmc.yaml", {

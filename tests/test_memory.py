@@ -11,9 +11,9 @@ ROOT = Path(__file__).resolve().parents[1]
 #: 30 runs in a fresh interpreter, as in a sweep worker; prints the teams alive after each run
 _WORKER = """
 import gc
-from sim.loader import load_scenario
-from sim.runner import resolve_policy, run_one
-from sim.team import Team
+from sim.scenario.loader import load_scenario
+from sim.run.runner import resolve_policy, run_one
+from sim.model.team import Team
 
 scn = load_scenario("scenarios/beijing_street.yaml")
 policy = resolve_policy(scn, None)
@@ -25,7 +25,7 @@ for replication in range(30):
 
 def test_models_of_finished_runs_are_collected() -> None:
     """The cyclic collector is off during a run and what a run leaves is cyclic (workers point
-    to their team), so without the end-of-run rule in ``sim.model._quiet_gc`` every finished
+    to their team), so without the end-of-run rule in ``sim.engine.gc.quiet_gc`` every finished
     model would stay in memory: 30 runs would leave 30 organisations. The rule is relative to
     the process's heap, so it is checked in a fresh interpreter, like a sweep worker."""
     out = subprocess.run([sys.executable, "-c", _WORKER], cwd=ROOT, capture_output=True,

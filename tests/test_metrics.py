@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from sim.metrics import km_quantiles
+from sim.stochastic.estimators import km_quantiles
 
 QS = (0.5, 0.9, 0.95)
 

@@ -16,11 +16,12 @@ import yaml
 from policy_battery import small_scenario, small_scenario_dict
 from test_direction import whistle_doc
 
-from sim.loader import ScenarioError
-from sim.model import Model
+from sim.model.model import Model
 from sim.policies import load_plugins
 from sim.policies.queues import RiskClassifier
-from sim.scenario import Scenario, check_references
+from sim.scenario.checks import check_references
+from sim.scenario.loader import ScenarioError
+from sim.scenario.scenario import Scenario
 
 ROOT = Path(__file__).resolve().parents[1]
 SEEDS = range(3)
@@ -60,14 +61,15 @@ def test_policy_spec_merges_policy_params_and_own_params() -> None:
     assert other.escalation.params == doc["policy_params"]["whistle"]
     assert scn.policy_spec("risk_priority").dispatch.params == {}
 
-    from sim.runner import resolve_policy
+    from sim.run.runner import resolve_policy
 
     assert resolve_policy(scn, "algorithmic+whistle") == other
     assert resolve_policy(scn, None) == own
 
 
 def test_load_checked_reports_policy_params_problems(tmp_path: Path) -> None:
-    from sim.cli import load_checked, main
+    from sim.cli.common import load_checked
+    from sim.cli.main import main
 
     doc = yaml.safe_load((ROOT / "scenarios" / "beijing_street.yaml").read_text("utf-8"))
     doc["policy_params"]["algorithmic"]["rule"] = "telepathy"
@@ -86,7 +88,7 @@ def test_load_checked_reports_policy_params_problems(tmp_path: Path) -> None:
 def test_policy_checks_against_the_scenario(tmp_path: Path) -> None:
     """A whistle naming an unknown deadline class is a validation error with its line; the
     default class 'emergency' missing from a scenario is not."""
-    from sim.cli import load_checked
+    from sim.cli.common import load_checked
 
     doc = yaml.safe_load((ROOT / "scenarios" / "beijing_street.yaml").read_text("utf-8"))
     doc["policy_params"]["whistle"]["emergency_classes"] = ["emergency", "urgentish"]
@@ -107,7 +109,7 @@ def test_policy_checks_against_the_scenario(tmp_path: Path) -> None:
 
 
 def test_reference_scenarios_validate_with_every_policy() -> None:
-    from sim.cli import load_checked
+    from sim.cli.common import load_checked
 
     labels = ["manual+transfer", "manual+whistle", "algorithmic+transfer",
               "algorithmic+whistle", "risk_priority+transfer", "risk_priority+whistle"]
@@ -436,7 +438,7 @@ def test_plugins_load_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> N
 
 
 def test_reference_scenario_runs_every_policy_quickly() -> None:
-    from sim.loader import load_scenario
+    from sim.scenario.loader import load_scenario
 
     scn = load_scenario(ROOT / "scenarios" / "beijing_street.yaml")
     for dispatch, escalation in (("algorithmic", "whistle"), ("risk_priority", "transfer")):

@@ -74,9 +74,9 @@ def test_battery_whistle_variants() -> None:
 
 def test_battery_catches_a_broken_policy() -> None:
     """The battery must fail for a policy that hands a worker to two cases."""
-    from sim.closed_loop import Case
+    from sim.model.team import Team, Worker
     from sim.policies.base import DispatchPolicy
-    from sim.team import Team, Worker
+    from sim.workflows.closed_loop.case import Case
 
     class Greedy(DispatchPolicy):
         name = "greedy_broken"

@@ -15,9 +15,9 @@ import numpy as np
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from sim.loader import validate_data
-from sim.runner import resolve_policy, run_one
-from sim.scenario import Scenario
+from sim.run.runner import resolve_policy, run_one
+from sim.scenario.loader import validate_data
+from sim.scenario.scenario import Scenario
 
 # profile weights: subnormal floats are left out here (see test_subnormal_profile_runs)
 WEIGHTS = st.floats(0.0, 3.0, allow_subnormal=False)
@@ -286,7 +286,7 @@ def test_the_generator_reaches_every_feature() -> None:
 
 
 def test_subnormal_profile_runs(scenarios_dir) -> None:
-    from sim.loader import load_scenario
+    from sim.scenario.loader import load_scenario
 
     scn = load_scenario(scenarios_dir / "validation" / "mmc.yaml",
                         {"arrivals.channels[0].weekday_profile": [5e-324, 0, 0, 0, 0, 0, 0]})

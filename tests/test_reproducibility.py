@@ -18,9 +18,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sim.loader import load_scenario
 from sim.policies import DISPATCH, ESCALATION
-from sim.runner import resolve_policy, run_one, run_scenario
+from sim.run.runner import resolve_policy, run_one, run_scenario
+from sim.scenario.loader import load_scenario
 
 ROOT = Path(__file__).resolve().parents[1]
 STREET = ROOT / "scenarios" / "beijing_street.yaml"

@@ -1,4 +1,4 @@
-"""The JSON Schema of scenario files (sim/scenario.schema.json).
+"""The JSON Schema of scenario files (sim/scenario/scenario.schema.json).
 
 The shipped file must equal the generated one, so it cannot go stale; shipped scenarios must
 validate against it and the broken corpus must be rejected where the schema can see the defect
@@ -18,9 +18,9 @@ from typing import Any
 import pytest
 import yaml
 
-from sim import schema
-from sim.distributions import Distribution
+from sim.cli import schema
 from sim.policies import DISPATCH, ESCALATION
+from sim.stochastic.distributions import Distribution
 
 REPO = Path(__file__).resolve().parents[1]
 SHIPPED = sorted((REPO / "scenarios").rglob("*.yaml"))
@@ -73,7 +73,7 @@ def generated() -> dict[str, Any]:
 def test_shipped_file_is_up_to_date() -> None:
     shipped = schema.SCHEMA_PATH.read_text(encoding="utf-8")
     assert shipped == schema.render(), (
-        "sim/scenario.schema.json is stale: regenerate it with 'python -m sim.schema'"
+        "sim/scenario/scenario.schema.json is stale: regenerate it with 'python -m sim.cli.schema'"
     )
 
 

@@ -9,12 +9,12 @@ import numpy as np
 import pyarrow.parquet as pq
 import pytest
 
-from sim.case_log import COLUMNS, CaseLog
-from sim.closed_loop import Case
-from sim.loader import load_scenario
-from sim.metrics import derive
-from sim.model import Model
-from sim.streaming import ParquetCaseWriter, StreamingCaseLog, stream_cases
+from sim.model.case_log import COLUMNS, CaseLog
+from sim.model.model import Model
+from sim.run.streaming import ParquetCaseWriter, StreamingCaseLog, stream_cases
+from sim.scenario.loader import load_scenario
+from sim.workflows.closed_loop.case import Case
+from sim.workflows.closed_loop.metrics import derive
 
 ROOT = Path(__file__).resolve().parent.parent
 STREET = ROOT / "scenarios" / "beijing_street.yaml"

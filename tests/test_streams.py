@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from sim.streams import (
+from sim.stochastic.streams import (
     STREAM_NAMES,
     Streams,
     UniformBlock,
@@ -88,7 +88,7 @@ def test_replication_seed_hard_coded_value() -> None:
 
 
 def test_replication_seed_stable_across_processes() -> None:
-    code = "from sim.streams import replication_seed; print(replication_seed(12345, 0))"
+    code = "from sim.stochastic.streams import replication_seed; print(replication_seed(12345, 0))"
     env = {**os.environ, "PYTHONPATH": str(ROOT), "PYTHONHASHSEED": "977"}
     out = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True

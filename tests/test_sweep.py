@@ -15,11 +15,11 @@ import pytest
 import yaml
 from scipy import stats
 
-import sim.runner
-from sim.cli import main
-from sim.executors import SequentialExecutor, run_bounded
-from sim.experiment import Experiment, load_experiment, make_experiment
-from sim.sweep import (
+import sim.run.runner
+from sim.cli.main import main
+from sim.run.executors import SequentialExecutor, run_bounded
+from sim.run.experiment import Experiment, load_experiment, make_experiment
+from sim.run.sweep import (
     MANIFEST,
     RUNS_FILE,
     TIMING_COLUMNS,
@@ -99,14 +99,14 @@ def test_runs_table_is_tidy_and_uses_common_random_numbers(reference: Path) -> N
 
 def test_a_run_that_raises_is_recorded_and_the_sweep_goes_on(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    real = sim.runner.run_one
+    real = sim.run.runner.run_one
 
     def flaky(scenario: Any, policy: Any, replication: int, *args: Any, **kw: Any) -> Any:
         if scenario.arrivals.scale == 1.3 and replication == 1:
             raise RuntimeError("impossible state in test")
         return real(scenario, policy, replication, *args, **kw)
 
-    monkeypatch.setattr(sim.runner, "run_one", flaky)
+    monkeypatch.setattr(sim.run.runner, "run_one", flaky)
     outcome = run_sweep(tiny(), tmp_path, workers=1)
     assert (outcome.computed, outcome.failed) == (20, 4)
     runs = pd.read_parquet(tmp_path / RUNS_FILE)
@@ -117,7 +117,7 @@ def test_a_run_that_raises_is_recorded_and_the_sweep_goes_on(
     assert runs.loc[runs["status"] == "ok", "mean_resolution_h"].notna().all()
     assert "traceback" in json.loads(next((tmp_path / "failed").glob("*.json")).read_text())
     # --resume retries only the failed runs
-    monkeypatch.setattr(sim.runner, "run_one", real)
+    monkeypatch.setattr(sim.run.runner, "run_one", real)
     again = run_sweep(tiny(), tmp_path, workers=1, resume=True)
     assert (again.computed, again.reused, again.failed) == (4, 20, 0)
     assert not any((tmp_path / "failed").iterdir())
@@ -126,7 +126,7 @@ def test_a_run_that_raises_is_recorded_and_the_sweep_goes_on(
 
 def test_interrupted_sweep_resumes_without_recomputing(
         reference: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    real = sim.runner.run_one
+    real = sim.run.runner.run_one
     calls = {"n": 0}
 
     def stop_after_ten(*args: Any, **kw: Any) -> Any:
@@ -135,7 +135,7 @@ def test_interrupted_sweep_resumes_without_recomputing(
             raise KeyboardInterrupt
         return real(*args, **kw)
 
-    monkeypatch.setattr(sim.runner, "run_one", stop_after_ten)
+    monkeypatch.setattr(sim.run.runner, "run_one", stop_after_ten)
     exp = tiny(outputs={"cases": True})
     with pytest.raises(KeyboardInterrupt):
         run_sweep(exp, tmp_path, workers=1)
@@ -147,7 +147,7 @@ def test_interrupted_sweep_resumes_without_recomputing(
     assert len(before) == 10
     with pytest.raises(SweepExists):
         run_sweep(exp, tmp_path, workers=1)
-    monkeypatch.setattr(sim.runner, "run_one", real)
+    monkeypatch.setattr(sim.run.runner, "run_one", real)
     outcome = run_sweep(exp, tmp_path, workers=1, resume=True)
     assert (outcome.computed, outcome.reused) == (14, 10)
     after = {p.name: (p.stat().st_ino, p.stat().st_mtime_ns) for p in
@@ -262,7 +262,7 @@ def test_command_line(tmp_path: Path, capsys: pytest.CaptureFixture[str],
                  "--target-halfwidth", "lots"]) == 2
     assert "--target-halfwidth" in capsys.readouterr().err
     # a failed run makes the exit code 1
-    monkeypatch.setattr(sim.runner, "run_one", lambda *a, **k: 1 / 0)
+    monkeypatch.setattr(sim.run.runner, "run_one", lambda *a, **k: 1 / 0)
     assert main(["sweep", str(TINY), "--out", str(tmp_path / "f"), "--workers", "1", "-q",
                  "--no-report"]) == 1
     captured = capsys.readouterr()

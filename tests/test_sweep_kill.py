@@ -15,8 +15,8 @@ import pandas as pd
 import pytest
 import yaml
 
-from sim.experiment import load_experiment
-from sim.sweep import MANIFEST, RUNS_FILE, TIMING_COLUMNS, run_sweep
+from sim.run.experiment import load_experiment
+from sim.run.sweep import MANIFEST, RUNS_FILE, TIMING_COLUMNS, run_sweep
 
 ROOT = Path(__file__).resolve().parents[1]
 TINY = ROOT / "tests" / "data_sweep" / "tiny.yaml"

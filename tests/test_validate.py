@@ -26,8 +26,8 @@ from pathlib import Path
 
 import pytest
 
-from sim import cli
-from sim.loader import load_scenario
+from sim.cli import main as cli
+from sim.scenario.loader import load_scenario
 
 REPO = Path(__file__).resolve().parents[1]
 BROKEN_DIR = REPO / "tests" / "broken"
@@ -179,7 +179,7 @@ def test_broken_file_in_process(broken: Path, capsys: pytest.CaptureFixture[str]
 
 
 def test_cli_module_is_runnable() -> None:
-    source = (REPO / "sim" / "cli.py").read_text(encoding="utf-8")
+    source = (REPO / "sim" / "cli" / "main.py").read_text(encoding="utf-8")
     assert 'if __name__ == "__main__":' in source
 
 

@@ -7,8 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from sim.loader import load_scenario
-from sim.warmup import (
+from sim.run.warmup import (
     mser,
     plot_warmup,
     suggest_warmup,
@@ -16,6 +15,7 @@ from sim.warmup import (
     welch_moving_average,
     welch_truncation,
 )
+from sim.scenario.loader import load_scenario
 
 ROOT = Path(__file__).resolve().parents[1]
 STREET = ROOT / "scenarios" / "beijing_street.yaml"
@@ -92,7 +92,7 @@ def test_pilot_of_a_real_scenario_and_its_plot(tmp_path: Path) -> None:
 
 
 def test_govsim_warmup_command(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    from sim.cli import main
+    from sim.cli.main import main
 
     plot = tmp_path / "warmup.png"
     code = main(["warmup", str(STREET), "-r", "1", "--days", "10", "--plot", str(plot)])

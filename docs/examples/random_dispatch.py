@@ -14,9 +14,9 @@ from collections import deque
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from sim.closed_loop import Case
+from sim.model.team import Worker
 from sim.policies import DispatchPolicy, register_dispatch
-from sim.team import Worker
+from sim.workflows.closed_loop.case import Case
 
 
 class RandomWorkerParams(BaseModel):

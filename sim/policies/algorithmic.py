@@ -34,12 +34,12 @@ from pydantic import Field, NonNegativeFloat, PositiveFloat, model_validator
 from scipy.optimize import linear_sum_assignment
 from scipy.spatial import cKDTree
 
-from sim.closed_loop import Case
-from sim.distributions import Deterministic, Distribution
+from sim.model.team import Team, Worker
 from sim.policies.base import DispatchPolicy, Steps, register_dispatch
 from sim.policies.manual import ManualDispatch, ManualParams
 from sim.policies.queues import QueueOrderParams, install_queue_order
-from sim.team import Team, Worker
+from sim.stochastic.distributions import Deterministic, Distribution
+from sim.workflows.closed_loop.case import Case
 
 Rule = Literal["nearest", "least_loaded", "skill", "batch_optimal", "fcfs"]
 _INFEASIBLE = 1e9

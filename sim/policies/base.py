@@ -15,9 +15,9 @@ from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 if TYPE_CHECKING:
-    from sim.closed_loop import Case
-    from sim.model import Model
-    from sim.scenario import Scenario
+    from sim.model.model import Model
+    from sim.scenario.scenario import Scenario
+    from sim.workflows.closed_loop.case import Case
 
 #: (location inside the parameters, message)
 ParamProblem = tuple[tuple[str | int, ...], str]
@@ -149,7 +149,7 @@ def params_problems(name: str, params: dict[str, Any]) -> list[tuple[tuple[str |
 
 def _validate(cls: type[Any], params: dict[str, Any],
               scenario: Scenario | None = None) -> list[ParamProblem]:
-    from sim.loader import clean_message, doc_path  # the loader imports the scenario model
+    from sim.scenario.loader import clean_message, doc_path  # the loader imports the scenario model
 
     problems: list[ParamProblem] = []
     try:

@@ -13,10 +13,10 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from sim.closed_loop import Case
-from sim.distributions import Deterministic, Distribution
 from sim.policies.base import DispatchPolicy, Steps, register_dispatch
 from sim.policies.queues import QueueOrder, QueueOrderParams, install_queue_order
+from sim.stochastic.distributions import Deterministic, Distribution
+from sim.workflows.closed_loop.case import Case
 
 
 class ManualParams(QueueOrderParams):

@@ -19,8 +19,8 @@ from typing import TYPE_CHECKING, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 if TYPE_CHECKING:
-    from sim.closed_loop import Case
-    from sim.model import Model
+    from sim.model.model import Model
+    from sim.workflows.closed_loop.case import Case
 
 QueueOrder = Literal["fifo", "edf", "risk"]
 _N = NormalDist()

@@ -7,9 +7,9 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from sim.closed_loop import Case
-from sim.distributions import Deterministic, Distribution
 from sim.policies.base import EscalationPolicy, Steps, register_escalation
+from sim.stochastic.distributions import Deterministic, Distribution
+from sim.workflows.closed_loop.case import Case
 
 
 class TransferParams(BaseModel):

@@ -24,13 +24,13 @@ from typing import TYPE_CHECKING
 
 from pydantic import Field, PositiveFloat
 
-from sim.closed_loop import Case
-from sim.distributions import Distribution
 from sim.policies.base import ParamProblem, Steps, register_escalation
 from sim.policies.transfer import TransferEscalation, TransferParams
+from sim.stochastic.distributions import Distribution
+from sim.workflows.closed_loop.case import Case
 
 if TYPE_CHECKING:
-    from sim.scenario import Scenario
+    from sim.scenario.scenario import Scenario
 
 WHISTLE_TIERS = ("department", "joint")
 

@@ -1,0 +1,223 @@
+"""What the commands share: bad input as one line per problem (exit 2), checked loading of a
+scenario with the policies it will run, option types, running and writing a run set, reports.
+
+Bad input (a scenario, an option) gives one line per problem naming the file, the path inside
+it and what is wrong, exit code 2, and no traceback. Nothing is written before the input is
+known to be good.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from sim.policies import choice_problems, params_problems, parse_label
+from sim.scenario.loader import Problem, ScenarioError, load_scenario, read_yaml
+from sim.scenario.scenario import Scenario
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+EXIT_BAD_INPUT = 2
+
+
+class UsageError(Exception):
+    """A bad option value; reported as one line, exit 2."""
+
+
+def fail(lines: Sequence[str]) -> int:
+    """Print each line on stderr; the exit code of bad input."""
+    for line in lines:
+        print(line, file=sys.stderr)
+    return EXIT_BAD_INPUT
+
+
+def load_checked(path: str, policies: Sequence[str | None] = (None,)) -> Scenario:
+    """Load a scenario and check the policies it will run with (its own and any named).
+
+    Parameters are checked as a run resolves them (``policy_params[name]`` updated by the
+    scenario's own ``policy.<axis>.params``) and against the scenario (e.g. deadline classes a
+    whistle names). Each problem is reported once, where its cause is: in the file with its line
+    (``policy.*`` or ``policy_params.*``), or on the ``--policy`` option for a policy the file
+    does not mention. Every ``policy_params`` entry is checked, used or not.
+    """
+    scn = load_scenario(path)
+    _data, lines = read_yaml(Path(path))
+    problems: list[Problem] = []
+
+    def add(where: str, keys: tuple[str | int, ...], message: str) -> None:
+        line = None
+        if where == path:
+            for cut in range(len(keys), 0, -1):
+                line = lines.get(tuple(keys[:cut]))
+                if line is not None:
+                    break
+        problem = Problem(where, keys, message, line)
+        if problem not in problems:
+            problems.append(problem)
+
+    bad_entries: set[str] = set()
+    for name, params in scn.policy_params.items():
+        for p, m in params_problems(name, params):
+            add(path, ("policy_params", name, *p), m)
+            bad_entries.add(name)
+
+    runs: list[tuple[str | None, str, str]] = [(None, scn.policy.dispatch.name,
+                                                scn.policy.escalation.name)]
+    for label in policies:
+        if label is None:
+            continue
+        try:
+            runs.append((label, *parse_label(label)))
+        except ValueError as exc:
+            raise UsageError(f"--policy: {exc}") from None
+    checked: set[tuple[str, str]] = set()
+    for label, dispatch, escalation in runs:
+        spec = scn.policy_spec(dispatch, escalation)
+        for axis, choice in (("dispatch", spec.dispatch), ("escalation", spec.escalation)):
+            own = getattr(scn.policy, axis)
+            if (axis, choice.name) in checked or choice.name in bad_entries:
+                continue
+            checked.add((axis, choice.name))
+            entry = scn.policy_params.get(choice.name, {})
+            for loc, message in choice_problems(axis, choice.name, choice.params, scn):
+                key = loc[1] if len(loc) > 1 else None
+                if choice.name == own.name and (key is None or key in own.params
+                                                or key not in entry):
+                    add(path, ("policy", axis, *loc), message)
+                elif key is not None and key in entry:
+                    add(path, ("policy_params", choice.name, *loc[1:]), message)
+                else:
+                    add(f"--policy {label}", ("policy", axis, *loc), message)
+    if problems:
+        raise ScenarioError(problems)
+    return scn
+
+
+def positive_int(text: str) -> int:
+    """argparse type: a whole number of at least 1."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} must be at least 1")
+    return value
+
+
+def positive_float(text: str) -> float:
+    """argparse type: a positive number."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"{text!r} must be positive")
+    return value
+
+
+def run_options(p: argparse.ArgumentParser) -> None:
+    """Options of the commands that run a scenario (run, compare)."""
+    p.add_argument("scenario", metavar="SCENARIO")
+    p.add_argument("--replications", "-r", type=positive_int, default=1)
+    p.add_argument("--seed", type=int, default=0, help="root seed (default 0)")
+    p.add_argument("--days", type=positive_float, default=None,
+                   help="override the scenario's horizon in days")
+    p.add_argument("--out", default=None, help="output directory (default results/NAME)")
+    p.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
+    p.add_argument("--no-report", dest="report", action="store_false",
+                   help="skip the HTML report")
+    p.add_argument("--lang", default="en", help="report language(s): en, zh or en,zh")
+    p.add_argument("--baseline", default=None, help="policy to compare against")
+
+
+def run_and_write(args: argparse.Namespace, policies: list[str | None]) -> int:
+    """Run ``policies`` on the scenario of ``args``, write the outputs, print the headline and
+    build the report (``govsim run`` and ``govsim compare``)."""
+    from sim.run.runner import run_scenario, write_outputs
+
+    scn = load_checked(args.scenario, policies)
+    if args.days is not None and args.days <= scn.calendar.warmup_days:
+        raise UsageError(
+            f"--days {args.days:g} is not longer than the scenario's warm-up "
+            f"(calendar.warmup_days = {scn.calendar.warmup_days:g}): every case would be "
+            f"excluded from the statistics; give more days"
+        )
+    out_dir = Path(args.out) if args.out else Path("results") / scn.name
+    runset = run_scenario(scn, policies, args.replications, args.seed, args.days,
+                          scenario_file=args.scenario, progress=not args.quiet)
+    written = write_outputs(runset, out_dir)
+    summary = runset.summary()
+    if len(runset.policies) > 1:
+        from analysis.compare import write_comparison
+
+        written.append(write_comparison(summary, out_dir))
+    print_headline(summary)
+    charts = ""
+    if getattr(args, "report", True):
+        reports = build_reports(out_dir, args)
+        written.extend(reports)
+        if reports:
+            dirs = [f"{charts_dir(out_dir, lang).name}/" for lang in langs(args)]
+            charts = f" (and every chart as PNG and SVG in {', '.join(dirs)})"
+    print(f"wrote {len(written)} files to {out_dir}/{charts}")
+    return 0
+
+
+def langs(args: argparse.Namespace) -> list[str]:
+    """The report languages of ``--lang`` (``en,zh`` → ``["en", "zh"]``)."""
+    return [part.strip() for part in args.lang.split(",") if part.strip()]
+
+
+def charts_dir(out_dir: Path, lang: str) -> Path:
+    """Where the charts of a report in ``lang`` go (``charts/``, ``charts_zh/`` …)."""
+    return out_dir / ("charts" if lang == "en" else f"charts_{lang}")
+
+
+def build_reports(out_dir: Path, args: argparse.Namespace) -> list[Path]:
+    """The HTML report of ``out_dir`` in every language of ``--lang``; their paths."""
+    try:
+        from analysis.report import build_report
+    except ImportError:  # the analysis package is optional for a bare run
+        return []
+    paths = []
+    for lang in langs(args):
+        paths.append(build_report(out_dir, lang=lang, baseline=args.baseline,
+                                  charts_dir=charts_dir(out_dir, lang)))
+    for path in paths:
+        print(f"report: {path.resolve()}")
+    return paths
+
+
+#: the headline table after a run: (summary metric, column title, format)
+HEADLINE = [
+    ("n_arrived", "cases", "{:.0f}"),
+    ("median_resolution_h", "median h", "{:.1f}"),
+    ("p90_resolution_h", "p90 h", "{:.1f}"),
+    ("on_time_close_rate", "on time", "{:.1%}"),
+    ("response_rate", "response", "{:.1%}"),
+    ("resolution_rate", "resolved", "{:.1%}"),
+    ("satisfaction_rate", "satisfied", "{:.1%}"),
+    ("flareups_per_1000", "flare/1k", "{:.1f}"),
+    ("mean_utilization", "util", "{:.0%}"),
+]
+
+
+def headline_table(summary: pd.DataFrame) -> str:
+    """Mean over replications per policy, as fixed-width text."""
+    means = summary.groupby("policy", sort=False)[[c for c, _, _ in HEADLINE]].mean()
+    n = summary.groupby("policy", sort=False)["replication"].nunique()
+    width = max(12, *(len(p) for p in means.index))
+    header = f"{'policy':<{width}} {'reps':>4} " + " ".join(f"{t:>9}" for _, t, _ in HEADLINE)
+    lines = [header, "-" * len(header)]
+    for policy, row in means.iterrows():
+        cells = " ".join(f"{fmt.format(row[c]):>9}" for c, _, fmt in HEADLINE)
+        lines.append(f"{policy:<{width}} {n[policy]:>4} {cells}")
+    return "\n".join(lines)
+
+
+def print_headline(summary: pd.DataFrame) -> None:
+    print(headline_table(summary))

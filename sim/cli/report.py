@@ -1,0 +1,25 @@
+"""``govsim report DIR``: build report.html (and report.zh.html) from an output directory."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from sim.cli.common import UsageError, build_reports
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("report", help="build report.html from an output directory")
+    p.add_argument("dir", metavar="DIR", help="output directory of run, compare or sweep")
+    p.add_argument("--lang", default="en",
+                   help="en, zh or en,zh: report.html (en), report.zh.html (zh)")
+    p.add_argument("--baseline", default=None, help="policy to compare against (default first)")
+    p.set_defaults(func=command)
+
+
+def command(args: argparse.Namespace) -> int:
+    out_dir = Path(args.dir)
+    if not (out_dir / "summary.csv").exists() and not (out_dir / "runs.parquet").exists():
+        raise UsageError(f"{out_dir}: no summary.csv or runs.parquet here (run govsim first)")
+    build_reports(out_dir, args)
+    return 0

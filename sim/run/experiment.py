@@ -1,0 +1,398 @@
+"""Experiment files (实验文件): a base scenario, policies, a grid of overrides, replications.
+
+An experiment is YAML (see docs/experiments.md). Loading it expands the grid into
+*configurations* (one resolved, validated scenario per combination of override values) and checks
+every one of them, and every policy, before anything runs: one bad value gives one
+``file:line: path: message`` line, the same as ``govsim validate``. Each run is then named by a
+content key, the SHA-256 of the canonical JSON of what determines its result, so a sweep can be
+resumed and duplicate configurations are computed once.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import itertools
+import json
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    NonNegativeInt,
+    PositiveFloat,
+    PositiveInt,
+    ValidationError,
+    field_validator,
+)
+
+from sim.policies import params_problems, parse_label, policy_problems
+from sim.run.runner import resolve_policy
+from sim.scenario.loader import (
+    PathKey,
+    Problem,
+    ScenarioError,
+    _line_for,
+    apply_overrides,
+    clean_message,
+    doc_path,
+    format_path,
+    parse_dotted,
+    read_yaml,
+    validate_data,
+)
+from sim.scenario.scenario import Scenario
+
+__all__ = [
+    "SUMMARY_METRICS",
+    "Configuration",
+    "Experiment",
+    "ExperimentSpec",
+    "Halfwidth",
+    "TargetSpec",
+    "canonical_json",
+    "load_experiment",
+    "make_experiment",
+    "parse_halfwidth",
+    "run_key",
+]
+
+#: Numeric per-run metrics of summary.csv (docs/outputs.md) that a precision target may name.
+SUMMARY_METRICS: tuple[str, ...] = (
+    "n_arrived", "n_closed", "n_open_end", "mean_resolution_h", "median_resolution_h",
+    "p90_resolution_h", "p95_resolution_h", "mean_response_h", "mean_wait_h",
+    "on_time_response_rate", "on_time_close_rate", "response_rate", "resolution_rate",
+    "satisfaction_rate", "whistles_per_100", "whistle_dept_hours", "mean_report_h",
+    "mean_report_late_h", "report_late_share", "preemptions_per_100", "misroute_rate",
+    "reopen_rate", "escalation_rate", "flareups_per_1000", "flareups_high_risk_per_1000",
+    "mean_wait_low_risk_h", "mean_wait_high_risk_h", "mean_dispatch_h", "mean_travel_h",
+    "mean_utilization", "max_unit_utilization", "workload_gini", "n_contacts",
+)
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+@dataclass(frozen=True)
+class Halfwidth:
+    """A confidence-interval half-width target: relative (``5%``) or in the metric's units."""
+
+    value: float
+    relative: bool
+
+    def reached(self, mean: float, halfwidth: float) -> bool:
+        if not math.isfinite(halfwidth):
+            return False
+        if self.relative:
+            return math.isfinite(mean) and halfwidth <= self.value * abs(mean)
+        return halfwidth <= self.value
+
+    def __str__(self) -> str:
+        return f"{self.value * 100:g}%" if self.relative else f"{self.value:g}"
+
+
+def parse_halfwidth(value: str | float | int) -> Halfwidth:
+    """``"5%"`` → relative 0.05; ``0.5`` or ``"0.5"`` → absolute 0.5 (metric units)."""
+    text = str(value).strip()
+    relative = text.endswith("%")
+    try:
+        number = float(text.rstrip("%").strip())
+    except ValueError:
+        raise ValueError(f"half-width {value!r} must be a number or a percentage like 5%") from None
+    if not (math.isfinite(number) and number > 0):
+        raise ValueError(f"half-width {value!r} must be positive")
+    return Halfwidth(number / 100.0 if relative else number, relative)
+
+
+class TargetSpec(_Strict):
+    """Add replications in batches until the CI of ``metric`` is narrow enough everywhere."""
+
+    metric: str = "p90_resolution_h"
+    halfwidth: str | float = Field(description="'5%' (relative to the mean) or absolute")
+    confidence: float = Field(0.95, gt=0.0, lt=1.0)
+    max_replications: PositiveInt = 50
+    batch: PositiveInt = 5
+
+    @field_validator("metric")
+    @classmethod
+    def _known_metric(cls, value: str) -> str:
+        if value not in SUMMARY_METRICS:
+            raise ValueError(f"unknown metric {value!r}; known: {list(SUMMARY_METRICS)}")
+        return value
+
+    @field_validator("halfwidth")
+    @classmethod
+    def _parses(cls, value: str | float) -> str | float:
+        parse_halfwidth(value)
+        return value
+
+    @property
+    def parsed(self) -> Halfwidth:
+        return parse_halfwidth(self.halfwidth)
+
+
+class OutputsSpec(_Strict):
+    """What to keep besides the per-run summaries (always kept)."""
+
+    cases: bool = Field(False, description="per-case Parquet per run (large)")
+
+
+class ExperimentSpec(_Strict):
+    """The experiment file as written (version 1)."""
+
+    version: Literal[1] = 1
+    name: str = Field(min_length=1, pattern=r"^[A-Za-z0-9_\-\u4e00-\u9fff]+$")
+    description: str = ""
+    scenario: str = Field(description="base scenario, relative to the experiment file")
+    policies: list[str] = Field(default_factory=list, description="dispatch+escalation labels")
+    grid: dict[str, list[Any]] = Field(default_factory=dict, description="dotted path → values")
+    overrides: dict[str, Any] = Field(default_factory=dict, description="fixed dotted overrides")
+    replications: PositiveInt = 10
+    seed: NonNegativeInt = 0
+    days: PositiveFloat | None = None
+    outputs: OutputsSpec = Field(default_factory=OutputsSpec)
+    target: TargetSpec | None = None
+
+    @field_validator("grid")
+    @classmethod
+    def _non_empty(cls, value: dict[str, list[Any]]) -> dict[str, list[Any]]:
+        for dotted, values in value.items():
+            if not values:
+                raise ValueError(f"{dotted}: give at least one value")
+        return value
+
+
+@dataclass(frozen=True)
+class Configuration:
+    """One point of the grid: the swept values and the resolved scenario they give."""
+
+    index: int
+    params: dict[str, Any]
+    scenario: dict[str, Any]
+    scenario_json: str
+
+
+@dataclass
+class Experiment:
+    """A validated experiment, expanded into configurations."""
+
+    spec: ExperimentSpec
+    file: str
+    scenario_file: str
+    policies: list[str]
+    configurations: list[Configuration]
+    base_scenario: dict[str, Any] = field(repr=False)
+
+    @property
+    def name(self) -> str:
+        return self.spec.name
+
+    @property
+    def keep_cases(self) -> bool:
+        return self.spec.outputs.cases
+
+    @property
+    def params(self) -> list[str]:
+        return list(self.spec.grid)
+
+    def n_runs(self, replications: int | None = None) -> int:
+        reps = self.spec.replications if replications is None else replications
+        return len(self.configurations) * len(self.policies) * reps
+
+
+def canonical_json(value: Any) -> str:
+    """Sorted keys, no spaces, UTF-8: equal content gives an equal string (and key)."""
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def run_key(scenario_json: str, policy: str, seed: int, days: float | None) -> str:
+    """SHA-256 of ``canonical_json({"days", "policy", "scenario", "seed"})``.
+
+    Built by splicing the configuration's precomputed JSON (equal to dumping the whole dict,
+    which a test checks) so that keying 100k runs costs no re-serialisation.
+    """
+    text = (f'{{"days":{canonical_json(days)},"policy":{canonical_json(policy)},'
+            f'"scenario":{scenario_json},"seed":{int(seed)}}}')
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _set_with_parents(data: dict[str, Any], overrides: Mapping[str, Any]) -> dict[str, Any]:
+    """:func:`apply_overrides`, creating missing *mapping* parents first.
+
+    An optional section absent from the base file (``policy_params.whistle``) can then be
+    swept; a misspelt section becomes an 'unknown field' from the schema, which names it.
+    """
+    out = copy.deepcopy(data)
+    for dotted in overrides:
+        keys = parse_dotted(dotted)
+        node: Any = out
+        for depth, key in enumerate(keys[:-1]):
+            if isinstance(node, dict):
+                if node.get(key) is None and not isinstance(keys[depth + 1], int):
+                    node[key] = {}
+                node = node[key]
+            elif isinstance(node, list) and isinstance(key, int) and -len(node) <= key < len(node):
+                node = node[key]
+            else:
+                break  # apply_overrides reports the bad path
+    return apply_overrides(out, dict(overrides))
+
+
+def _touches(problem: PathKey, override: PathKey) -> bool:
+    return problem[: len(override)] == override
+
+
+class _Problems:
+    """Problems of one experiment, deduplicated across configurations, in first-seen order."""
+
+    def __init__(self) -> None:
+        self.items: dict[tuple[str, PathKey, str], Problem] = {}
+
+    def add(self, problem: Problem) -> None:
+        self.items.setdefault((problem.file, problem.path, problem.message), problem)
+
+    def raise_if_any(self) -> None:
+        if self.items:
+            raise ScenarioError(list(self.items.values()))
+
+
+def load_experiment(path: str | Path) -> Experiment:
+    """Read and validate an experiment file and everything it will run; ScenarioError if bad."""
+    path = Path(path)
+    data, index = read_yaml(path)
+    return make_experiment(data, str(path), index, base_dir=path.parent)
+
+
+def make_experiment(data: Any, name: str = "<experiment>",
+                    index: dict[PathKey, int] | None = None,
+                    base_dir: str | Path = ".") -> Experiment:
+    """Validate an experiment document (a parsed YAML mapping) and expand its grid."""
+    index = index or {}
+    if not isinstance(data, dict):
+        raise ScenarioError([Problem(name, (), "an experiment must be a YAML mapping", 1)])
+    try:
+        spec = ExperimentSpec.model_validate(data)
+    except ValidationError as exc:
+        problems = _Problems()
+        for err in exc.errors(include_url=False):
+            loc = doc_path(data, err["loc"])
+            problems.add(Problem(name, loc, clean_message(err), _line_for(loc, index)))
+        problems.raise_if_any()
+        raise AssertionError("unreachable") from None
+    scenario_path = Path(spec.scenario)
+    if not scenario_path.is_absolute():
+        scenario_path = Path(base_dir) / scenario_path
+    scn_name = str(scenario_path)
+    try:
+        base, scn_index = read_yaml(scenario_path)
+    except ScenarioError as exc:
+        line = _line_for(("scenario",), index)
+        raise ScenarioError([Problem(name, ("scenario",), str(p.message), line)
+                             for p in exc.problems]) from None
+    if not isinstance(base, dict):
+        raise ScenarioError([Problem(scn_name, (), "a scenario must be a YAML mapping", 1)])
+
+    problems = _Problems()
+    labels: list[str] = []
+    known: list[str] = []  # labels whose names exist: their parameters are checked per config
+    for i, label in enumerate(spec.policies):
+        at = ("policies", i)
+        labels.append(label)
+        try:
+            dispatch, escalation = parse_label(label)
+        except ValueError as exc:
+            problems.add(Problem(name, at, str(exc), _line_for(at, index)))
+            continue
+        unknown = [m for p, m in policy_problems(dispatch, {}, escalation, {}) if p[-1] == "name"]
+        for message in unknown:
+            problems.add(Problem(name, at, f"{label}: {message}", _line_for(at, index)))
+        if not unknown:
+            known.append(label)
+    if len(set(labels)) != len(labels):
+        problems.add(Problem(name, ("policies",), "a policy is listed twice",
+                             _line_for(("policies",), index)))
+
+    keys = list(spec.grid)
+    where: dict[str, PathKey] = {k: ("grid", k) for k in keys}
+    where.update({k: ("overrides", k) for k in spec.overrides if k not in where})
+    configurations: list[Configuration] = []
+    for n, values in enumerate(itertools.product(*(spec.grid[k] for k in keys))):
+        params = dict(zip(keys, values, strict=True))
+        value_at = {k: (*where[k], spec.grid[k].index(v)) for k, v in params.items()}
+        overrides = {**spec.overrides, **params}
+        config = _configuration(n, params, overrides, base, scn_name, scn_index, name, index,
+                                where, value_at, known if spec.policies else [], problems)
+        if config is not None:
+            configurations.append(config)
+    problems.raise_if_any()
+    if not labels:
+        labels = [Scenario.model_validate(configurations[0].scenario).policy.label]
+    return Experiment(spec, name, scn_name, labels, configurations, base)
+
+
+def _configuration(n: int, params: dict[str, Any], overrides: dict[str, Any],
+                   base: dict[str, Any], scn_name: str, scn_index: dict[PathKey, int],
+                   name: str, index: dict[PathKey, int], where: dict[str, PathKey],
+                   value_at: dict[str, PathKey], policies: list[str],
+                   problems: _Problems) -> Configuration | None:
+    """Resolve and check one configuration; record its problems (mapped to the experiment
+    file when an override caused them) and return None if there were any."""
+    paths = {k: parse_dotted(k) for k in overrides}
+
+    def blame(path: PathKey, message: str) -> None:
+        for dotted, keys in paths.items():
+            if _touches(path, keys):
+                at = value_at.get(dotted, where[dotted])
+                text = message if path == keys else f"{format_path(path)}: {message}"
+                if dotted in value_at and "(got " not in text:
+                    text += f" (value {overrides[dotted]!r})"
+                problems.add(Problem(name, at, text, _line_for(at, index)))
+                return
+        desc = ", ".join(f"{k}={v!r}" for k, v in params.items())
+        suffix = f" (in configuration {desc})" if desc else ""
+        problems.add(Problem(scn_name, path, message + suffix, _line_for(path, scn_index)))
+
+    try:
+        data = _set_with_parents(base, overrides)
+    except KeyError as exc:
+        message = str(exc.args[0])
+        for dotted in overrides:
+            if repr(dotted) in message:
+                at = where[dotted]
+                problems.add(Problem(name, at, message, _line_for(at, index)))
+                break
+        else:
+            problems.add(Problem(name, (), message))
+        return None
+    try:
+        scn = validate_data(data, scn_name, scn_index)
+    except ScenarioError as exc:
+        for p in exc.problems:
+            blame(p.path, p.message)
+        return None
+    # as govsim validate: every policy_params entry once, then each policy as it will run
+    bad_entries: set[str] = set()
+    for entry, entry_params in scn.policy_params.items():
+        for path, message in params_problems(entry, entry_params):
+            bad_entries.add(entry)
+            blame(("policy_params", entry, *path), message)
+    ok = not bad_entries
+    for label in policies or [None]:
+        spec = resolve_policy(scn, label)
+        if {spec.dispatch.name, spec.escalation.name} & bad_entries:
+            continue
+        for path, message in policy_problems(spec.dispatch.name, spec.dispatch.params,
+                                             spec.escalation.name, spec.escalation.params):
+            ok = False
+            blame(path, message if label is None else f"{message} (policy {label})")
+    if not ok:
+        return None
+    dump = scn.model_dump(mode="json")
+    return Configuration(n, params, dump, canonical_json(dump))
+

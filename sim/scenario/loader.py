@@ -1,0 +1,263 @@
+"""Load scenario files, reporting every problem as ``file:line: path: message``.
+
+One bad file gives one line per problem: the YAML path (``organisation.departments[2].team_size``)
+and, where the parser knows it, the line number. Overrides by dotted path (used by sweeps and the
+command line) are applied to the raw document before validation, so they get the same messages.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+
+from sim.scenario.checks import check_references
+from sim.scenario.scenario import Scenario
+
+PathKey = tuple[str | int, ...]
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One problem in one file."""
+
+    file: str
+    path: PathKey
+    message: str
+    line: int | None = None
+
+    def __str__(self) -> str:
+        where = f"{self.file}:{self.line}" if self.line else self.file
+        dotted = format_path(self.path)
+        return f"{where}: {dotted}: {self.message}" if dotted else f"{where}: {self.message}"
+
+
+class ScenarioError(Exception):
+    """Raised with every problem found; ``str()`` is one line per problem."""
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = problems
+        super().__init__("\n".join(str(p) for p in problems))
+
+
+def format_path(path: PathKey) -> str:
+    """``("a", 2, "b")`` → ``a[2].b``."""
+    out = ""
+    for key in path:
+        if isinstance(key, int):
+            out += f"[{key}]"
+        else:
+            out += f".{key}" if out else str(key)
+    return out
+
+
+def parse_dotted(dotted: str) -> PathKey:
+    """``a[2].b`` or ``a.2.b`` → ``("a", 2, "b")``."""
+    keys: list[str | int] = []
+    for part in dotted.replace("]", "").replace("[", ".").split("."):
+        if part == "":
+            continue
+        keys.append(int(part) if part.lstrip("-").isdigit() else part)
+    return tuple(keys)
+
+
+def _line_index(node: yaml.Node, path: PathKey, index: dict[PathKey, int],
+                duplicates: list[tuple[PathKey, int]]) -> None:
+    """Walk a composed YAML node tree recording the 1-based line of every path.
+
+    A key given twice in one mapping is recorded in ``duplicates`` (YAML forbids it, but PyYAML
+    silently keeps the last value, which would hide half of the planner's intent).
+    """
+    index[path] = node.start_mark.line + 1
+    if isinstance(node, yaml.MappingNode):
+        seen: set[Any] = set()
+        for key_node, value_node in node.value:
+            key = key_node.value
+            if isinstance(key_node, yaml.ScalarNode):
+                if key in seen:
+                    duplicates.append(((*path, key), key_node.start_mark.line + 1))
+                seen.add(key)
+            index[(*path, key)] = key_node.start_mark.line + 1
+            _line_index(value_node, (*path, key), index, duplicates)
+            index[(*path, key)] = key_node.start_mark.line + 1
+    elif isinstance(node, yaml.SequenceNode):
+        for i, item in enumerate(node.value):
+            _line_index(item, (*path, i), index, duplicates)
+
+
+def _line_for(path: PathKey, index: dict[PathKey, int]) -> int | None:
+    for cut in range(len(path), -1, -1):
+        line = index.get(tuple(path[:cut]))
+        if line is not None:
+            return line
+    return None
+
+
+def read_yaml(path: Path) -> tuple[Any, dict[PathKey, int]]:
+    """Parse YAML, returning the data and a path → line index. Raises ScenarioError."""
+    name = str(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ScenarioError([Problem(name, (), f"cannot read file: {exc.strerror}")]) from None
+    except UnicodeDecodeError:
+        raise ScenarioError([Problem(name, (), "file is not UTF-8 text")]) from None
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 1 if mark is not None else None
+        reason = getattr(exc, "problem", None) or str(exc)
+        raise ScenarioError([Problem(name, (), f"YAML syntax error: {reason}", line)]) from None
+    index: dict[PathKey, int] = {}
+    if node is not None:
+        duplicates: list[tuple[PathKey, int]] = []
+        _line_index(node, (), index, duplicates)
+        if duplicates:
+            raise ScenarioError([
+                Problem(name, where, "duplicate key: it is given more than once in this mapping",
+                        line)
+                for where, line in duplicates
+            ])
+    return data, index
+
+
+def apply_overrides(data: dict[str, Any], overrides: dict[str, Any]) -> dict[str, Any]:
+    """Set values by dotted path (``arrivals.scale``, ``organisation.departments[0].team_size``).
+
+    Returns a new document; a path through a missing key or list index raises ``KeyError`` with
+    the dotted path in its message.
+    """
+    out = copy.deepcopy(data)
+    for dotted, value in overrides.items():
+        keys = parse_dotted(dotted)
+        if not keys:
+            raise KeyError(f"empty override path {dotted!r}")
+        node: Any = out
+        for depth, key in enumerate(keys[:-1]):
+            try:
+                node = node[key]
+            except (KeyError, IndexError, TypeError):
+                raise KeyError(
+                    f"override {dotted!r}: {format_path(keys[: depth + 1])} does not exist"
+                ) from None
+        last = keys[-1]
+        in_range = isinstance(last, int) and -len(node) <= last < len(node)
+        if isinstance(node, list) and not in_range:
+            raise KeyError(f"override {dotted!r}: index {last} out of range")
+        if not isinstance(node, dict | list):
+            raise KeyError(f"override {dotted!r}: {format_path(keys[:-1])} is not a mapping")
+        node[last] = value
+    return out
+
+
+def validate_data(
+    data: Any, name: str, index: dict[PathKey, int] | None = None
+) -> Scenario:
+    """Validate a parsed document, raising ScenarioError with every problem."""
+    index = index or {}
+    if not isinstance(data, dict):
+        raise ScenarioError([Problem(name, (), "a scenario must be a YAML mapping", 1)])
+    version = data.get("version")
+    if type(version) is not int or version != 1:  # True == 1 in Python; a bool is no version
+        got = data.get("version", "missing")
+        line = _line_for(("version",), index)
+        message = f"unsupported version {got!r}; expected 1"
+        raise ScenarioError([Problem(name, ("version",), message, line)])
+    try:
+        scn = Scenario.model_validate(data)
+    except ValidationError as exc:
+        problems = []
+        for err in exc.errors(include_url=False):
+            loc = doc_path(data, err["loc"])
+            message = clean_message(err)
+            problems.append(Problem(name, loc, message, _line_for(loc, index)))
+        raise ScenarioError(_dedupe(problems)) from None
+    refs = check_references(scn)
+    if refs:
+        raise ScenarioError([Problem(name, p, m, _line_for(p, index)) for p, m in refs])
+    return scn
+
+
+def load_scenario(path: str | Path, overrides: dict[str, Any] | None = None) -> Scenario:
+    """Read, override and validate a scenario file."""
+    path = Path(path)
+    data, index = read_yaml(path)
+    if overrides:
+        if not isinstance(data, dict):
+            raise ScenarioError([Problem(str(path), (), "a scenario must be a YAML mapping", 1)])
+        try:
+            data = apply_overrides(data, overrides)
+        except KeyError as exc:
+            raise ScenarioError([Problem(str(path), (), str(exc.args[0]))]) from None
+    return validate_data(data, str(path), index)
+
+
+def doc_path(data: Any, loc: tuple[str | int, ...]) -> PathKey:
+    """pydantic's error location as a path into the document.
+
+    pydantic inserts parts that are not keys of the file: union member tags (``exponential``,
+    ``function-after[...]``) and ``[key]`` for a bad mapping key. Walk the document and drop a
+    part that is not in it when the next part is; keep a missing last part (a missing field).
+    """
+    out: list[str | int] = []
+    node = data
+    for i, key in enumerate(loc):
+        if key == "[key]" or _is_union_tag(key):
+            continue
+        in_list = isinstance(node, list) and isinstance(key, int) and -len(node) <= key < len(node)
+        if in_list or (isinstance(node, dict) and key in node):
+            node = node[key]
+        else:
+            rest = [k for k in loc[i + 1:] if k != "[key]" and not _is_union_tag(k)]
+            if isinstance(node, dict) and ((rest and rest[0] in node) or key in node.values()):
+                continue  # a union tag such as ``lognormal`` (from ``dist: lognormal``)
+            node = None
+        out.append(key)
+    return tuple(out)
+
+
+def _is_union_tag(key: str | int) -> bool:
+    """pydantic inserts union member tags (``exponential``, ``function-after[...]``) into locs."""
+    return isinstance(key, str) and ("[" in key and "]" in key and "(" not in key) and (
+        key.startswith(("function-", "list[", "dict[", "tagged-union", "constrained-"))
+    )
+
+
+def clean_message(err: dict[str, Any]) -> str:
+    msg = err["msg"]
+    if msg.startswith("Value error, "):
+        msg = msg[len("Value error, ") :]
+    if err["type"] == "extra_forbidden":
+        return "unknown field (check the spelling; see docs/scenario-format.md)"
+    if err["type"] == "missing":
+        return "required field is missing"
+    if err["type"] == "union_tag_invalid":
+        ctx = err.get("ctx", {})
+        discriminator = str(ctx.get("discriminator", "kind")).strip("'\"")
+        return (
+            f"unknown {discriminator} {ctx.get('tag')!r}; "
+            f"expected one of {ctx.get('expected_tags')}"
+        )
+    if "input" in err and not isinstance(err["input"], dict | list) and err["type"] != "missing":
+        value = err["input"]
+        if isinstance(value, float) and math.isnan(value):
+            value = "nan"
+        msg = f"{msg} (got {value!r})"
+    return msg
+
+
+def _dedupe(problems: list[Problem]) -> list[Problem]:
+    seen: set[tuple[PathKey, str]] = set()
+    out = []
+    for p in problems:
+        if (p.path, p.message) not in seen:
+            seen.add((p.path, p.message))
+            out.append(p)
+    return out
