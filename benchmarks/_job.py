@@ -133,10 +133,7 @@ def run_job(spec: dict[str, Any]) -> dict[str, Any]:
     run_cpu_s = time.process_time() - c2
     derive_s = 0.0
     if log is None:
-        from sim.workflows.closed_loop.metrics import derive
-
-        derive(result.cases, [d.response for d in model.category_deadline], model.calendar,
-               result.horizon_h, result.warmup_h)
+        model.workflow("closed_loop").derive(result.cases)
         derive_s = time.perf_counter() - t3
         n_cases = len(result.cases["case_id"])
         rows = 0
@@ -147,7 +144,7 @@ def run_job(spec: dict[str, Any]) -> dict[str, Any]:
     out = {
         "policy": label,
         "cases": n_cases,
-        "contacts": result.n_contacts,
+        "contacts": int(result.counts.get("n_contacts", 0)),
         "build_s": t1 - t0,
         "setup_s": t2 - t1,
         "run_wall_s": t3 - t2,
@@ -157,8 +154,8 @@ def run_job(spec: dict[str, Any]) -> dict[str, Any]:
         "peak_rss_mb": peak_rss_mb(),
         "rows_streamed": rows,
         "stream_bytes": spec.get("stream_bytes", 0),
-        "grids": len(model.grid_ids),
-        "workers": sum(len(t.workers) for t in model.teams),
+        "grids": len(model.units.grid_ids),
+        "workers": sum(len(t.workers) for t in model.units.teams),
     }
     if events is not None:
         out["events"] = events[0]
@@ -168,8 +165,8 @@ def run_job(spec: dict[str, Any]) -> dict[str, Any]:
 def _count_events(model: Any) -> list[int]:
     """Count every event the environment schedules (slows the run).
 
-    Wraps ``env.schedule`` and ``env.timeout``: govsim's environment (sim/engine.py) pushes
-    timeouts on the heap itself, without going through ``schedule``.
+    Wraps ``env.schedule`` and ``env.timeout``: govsim's environment
+    (sim/engine/environment.py) pushes timeouts on the heap itself, not through ``schedule``.
     """
     counter = [0]
     env = model.env

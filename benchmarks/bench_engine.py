@@ -49,15 +49,13 @@ def mmc_scenario(customers: int) -> Any:
 def govsim_run(scenario: Any, seed: int, with_derive: bool = False) -> tuple[int, float, float]:
     """(cases, CPU s in ``Model.run``, CPU s in run + derive); setup is not timed."""
     from sim.model.model import Model
-    from sim.workflows.closed_loop.metrics import derive
 
     model = Model(scenario, seed=seed)
     t0 = time.process_time()
     result = model.run()
     t1 = time.process_time()
     if with_derive:
-        derive(result.cases, [d.response for d in model.category_deadline], model.calendar,
-               result.horizon_h, result.warmup_h)
+        model.workflow("closed_loop").derive(result.cases)
     t2 = time.process_time()
     return len(result.cases["case_id"]), t1 - t0, t2 - t0
 

@@ -128,11 +128,12 @@ class Invariants:
         """Run the whole battery on a :class:`sim.runner.Replication` made with ``trace=True``."""
         model = rep.summary["_model"]
         trace = rep.summary["_trace"]
-        cls.conservation(rep.cases, model._next_id, len(model.open_cases))
+        loop = model.workflow("closed_loop")
+        cls.conservation(rep.cases, loop.items_created, loop.items_open)
         cls.summary_counts(rep.cases, rep.summary)
         cls.monotone_timestamps(rep.cases, horizon_h)
         cls.no_overlap(trace)
-        cls.starts_on_shift(trace, model.teams)
+        cls.starts_on_shift(trace, model.units.teams)
         cls.busy_within_horizon(rep.resources, horizon_h, trace)
 
 

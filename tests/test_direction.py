@@ -12,9 +12,9 @@ from typing import Any
 
 import numpy as np
 import pytest
-from policy_battery import small_scenario_dict
 
 from sim.model.model import Model
+from sim.policies.checks import small_scenario_dict
 from sim.scenario.scenario import Scenario
 
 SEEDS = range(3)

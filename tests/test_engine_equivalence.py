@@ -22,6 +22,7 @@ from sim.engine import LeanProcess
 from sim.model.model import Model, RunResult
 from sim.run.runner import resolve_policy
 from sim.scenario.loader import load_scenario
+from sim.workflows.closed_loop.workflow import ClosedLoop
 
 SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"
 
@@ -52,7 +53,7 @@ def _assert_same(a: RunResult, b: RunResult) -> None:
         else:
             assert np.array_equal(x, y), name
     assert a.resources == b.resources
-    assert a.n_contacts == b.n_contacts
+    assert a.counts == b.counts
 
 
 @pytest.mark.parametrize(("scenario_file", "label", "overrides", "days"), RUNS,
@@ -69,12 +70,12 @@ def test_answer_only_callbacks_equal_the_process(monkeypatch: pytest.MonkeyPatch
     callbacks = _run("beijing_street.yaml", "manual+transfer",
                      {"organisation.hotline.operators": 1}, 10.0)
 
-    def as_process(model: Model) -> None:
-        LeanProcess(model.env, model.hotline_intake(None))
+    def as_process(loop: ClosedLoop) -> None:
+        LeanProcess(loop.env, loop.hotline_intake(None))
 
-    monkeypatch.setattr(Model, "_answer_only", as_process)
+    monkeypatch.setattr(ClosedLoop, "answer_only", as_process)
     process = _run("beijing_street.yaml", "manual+transfer",
                    {"organisation.hotline.operators": 1}, 10.0)
     _assert_same(callbacks, process)
     hotline_orders = int(np.sum(process.cases["channel"] == 0))  # channel 0 is the hotline
-    assert process.n_contacts - hotline_orders > 500  # answer-only contacts ran
+    assert process.counts["n_contacts"] - hotline_orders > 500  # answer-only contacts ran

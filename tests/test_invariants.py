@@ -115,7 +115,8 @@ def test_littles_law_from_the_hourly_backlog(rep: Replication) -> None:
 # -- conservation and timestamps -------------------------------------------------------------
 def test_every_case_is_closed_or_open_once(rep: Replication, invariants) -> None:
     model = rep.summary["_model"]
-    invariants.conservation(rep.cases, model._next_id, len(model.open_cases))
+    loop = model.workflow("closed_loop")
+    invariants.conservation(rep.cases, loop.items_created, loop.items_open)
     invariants.summary_counts(rep.cases, rep.summary)
 
 
@@ -144,9 +145,9 @@ def test_no_worker_is_in_two_places_at_once(rep: Replication, invariants) -> Non
 
 def test_work_starts_only_on_shift(rep: Replication, invariants) -> None:
     model = rep.summary["_model"]
-    invariants.starts_on_shift(rep.summary["_trace"], model.teams)
+    invariants.starts_on_shift(rep.summary["_trace"], model.units.teams)
     # the check has teeth: departments on office hours exist and did work
-    office = [t for t in model.teams if t.kind == "department" and len(t.intervals) < DAYS]
+    office = [t for t in model.units.teams if t.kind == "department" and len(t.intervals) < DAYS]
     assert office and any(w.cases > 0 for t in office for w in t.workers)
 
 

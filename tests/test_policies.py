@@ -13,11 +13,11 @@ from typing import Any
 import numpy as np
 import pytest
 import yaml
-from policy_battery import small_scenario, small_scenario_dict
 from test_direction import whistle_doc
 
 from sim.model.model import Model
 from sim.policies import load_plugins
+from sim.policies.checks import small_scenario, small_scenario_dict
 from sim.policies.queues import RiskClassifier
 from sim.scenario.checks import check_references
 from sim.scenario.loader import ScenarioError
@@ -136,18 +136,18 @@ def test_skills_are_dealt_in_order_and_cyclically() -> None:
     doc["organisation"]["departments"][0].update(team_size=3, skills={"heavy": 2, "light": 2})
     doc["categories"][0]["skill"] = "light"
     model = Model(Scenario.model_validate(doc), 0)
-    heavy, light = (1 << model.skill_names.index(s) for s in ("heavy", "light"))
-    team = model.department_teams[0]
+    heavy, light = (1 << model.units.skill_names.index(s) for s in ("heavy", "light"))
+    team = model.units.department_teams[0]
     assert [w.skills for w in team.workers] == [heavy | light, heavy, light]
-    assert team.skilled and not model.department_teams[1].skilled
+    assert team.skilled and not model.units.department_teams[1].skilled
 
 
 def test_tier_labels() -> None:
     doc = small_scenario_dict()
     doc["escalation"]["tier_labels"] = {"community": "village", "street": "township"}
     model = Model(Scenario.model_validate(doc), 0)
-    assert model.tier_label("community") == "village"
-    assert model.tier_label("grid") == "grid"
+    assert model.workflow("closed_loop").tier_label("community") == "village"
+    assert model.workflow("closed_loop").tier_label("grid") == "grid"
 
 
 def test_case_attributes_are_identical_across_policies() -> None:
@@ -182,12 +182,12 @@ def test_coverage_sends_the_rest_to_the_desk() -> None:
                                            "desk_misroute_p": 0.0}
     scn = Scenario.model_validate(doc)
     model, c = run(scn, "algorithmic", "transfer", trace=True)
-    desk_cases = {cid for w, cid, _s, _e in model.assignments if w.startswith("dispatch")}
+    desk_cases = {cid for w, cid, _s, _e in model.units.assignments if w.startswith("dispatch")}
     dispatched = ~np.isnan(c["t_dispatched_h"]) & (c["channel"] != 1)  # patrol: no dispatch
     assert set(c["case_id"][dispatched].tolist()) <= desk_cases
     doc["policy_params"]["algorithmic"]["coverage"] = 1.0
     model, c = run(Scenario.model_validate(doc), "algorithmic", "transfer", trace=True)
-    assert not any(w.startswith("dispatch") for w, _c, _s, _e in model.assignments)
+    assert not any(w.startswith("dispatch") for w, _c, _s, _e in model.units.assignments)
 
 
 def test_nearest_travels_less_than_fcfs() -> None:
@@ -207,7 +207,7 @@ def test_least_loaded_picks_the_least_busy_and_balances_hours() -> None:
     doc["policy_params"] = {"algorithmic": {"rule": "least_loaded", "accuracy": 1.0}}
     scn = Scenario.model_validate(doc)
     model = Model(scn, 0, scn.policy_spec("algorithmic"))
-    team = model.department_teams[0]
+    team = model.units.department_teams[0]
     for w, hours in zip(team.workers, (5.0, 1.0, 3.0), strict=True):
         w.busy_h = hours
     assert team.pick(deque(team.workers), None) is team.workers[1]
@@ -248,11 +248,11 @@ def test_grid_pool_lends_neighbouring_workers() -> None:
     def cross_grid(radius: float) -> tuple[int, float]:
         scn = small_scenario(algorithmic={"rule": "nearest", "grid_pool_radius_km": radius})
         model, c = run(scn, "algorithmic", "transfer", trace=True)
-        team_of = {w.id: t for t in model.teams for w in t.workers}
+        team_of = {w.id: t for t in model.units.teams for w in t.workers}
         grid_of = dict(zip(c["case_id"].tolist(), c["grid"].tolist(), strict=True))
-        lent = sum(1 for w, cid, _s, _e in model.assignments
+        lent = sum(1 for w, cid, _s, _e in model.units.assignments
                    if cid >= 0 and team_of[w].site >= 0 and team_of[w].site != grid_of[cid])
-        worker_travel = sum(w.travel_h for t in model.grid_teams for w in t.workers)
+        worker_travel = sum(w.travel_h for t in model.units.grid_teams for w in t.workers)
         return lent, worker_travel
 
     lent0, travel0 = cross_grid(0.0)
@@ -271,13 +271,13 @@ def test_grid_pools_are_every_grid_within_the_radius_nearest_first(metric: str) 
     scn = Scenario.model_validate(doc)
     radius = 0.5  # exactly two lattice steps: grids on the boundary must be in the pool
     model = Model(scn, 1, scn.policy_spec("algorithmic", "transfer"))
-    model.grid_teams[7].workers.clear()  # a grid without workers is nobody's pool member
-    pools = model.dispatch_policy._grid_pools(radius)
-    for g in range(len(model.grid_ids)):
+    model.units.grid_teams[7].workers.clear()  # a grid without workers is nobody's pool member
+    pools = model.workflow("closed_loop").dispatch_policy._grid_pools(radius)
+    for g in range(len(model.units.grid_ids)):
         near = sorted(
-            (t.site != g, model.distance_km(*t.home, g), t.site)
-            for t in model.grid_teams
-            if t.workers and (t.site == g or model.distance_km(*t.home, g) <= radius))
+            (t.site != g, model.units.distance_km(*t.home, g), t.site)
+            for t in model.units.grid_teams
+            if t.workers and (t.site == g or model.units.distance_km(*t.home, g) <= radius))
         assert [t.site for t in pools[g]] == [site for _, _, site in near]
         assert (g == 7) or pools[g][0].site == g
     # inside the lattice: the grid, 4 at one step, 4 diagonal, 4 at two steps (on the boundary)
@@ -290,7 +290,7 @@ def test_whistles_are_counted_and_cost_department_hours() -> None:
     model_t, ct = run(scn, "manual", "transfer")
     model_w, cw = run(scn, "manual", "whistle")
     assert not ct["whistled"].any()
-    assert all(w.whistle_h == 0 for t in model_t.teams for w in t.workers)
+    assert all(w.whistle_h == 0 for t in model_t.units.teams for w in t.workers)
     w = cw["whistled"]
     assert w.sum() > 10
     handled = ~np.isnan(cw["t_handled_h"])
@@ -298,11 +298,11 @@ def test_whistles_are_counted_and_cost_department_hours() -> None:
     assert (cw["escalations"][w] >= 1).all()
     reported = w & ~np.isnan(cw["report_h"])
     assert (cw["report_h"][reported] >= 0).all() and (cw["report_late_h"][reported] >= 0).all()
-    dept_whistle = sum(x.whistle_h for t in model_w.department_teams for x in t.workers)
+    dept_whistle = sum(x.whistle_h for t in model_w.units.department_teams for x in t.workers)
     assert dept_whistle > 0
-    assert all(x.whistle_h == 0 for t in model_w.teams if t.kind != "department"
+    assert all(x.whistle_h == 0 for t in model_w.units.teams if t.kind != "department"
                for x in t.workers)
-    for t in model_w.department_teams:
+    for t in model_w.units.department_teams:
         for x in t.workers:
             assert x.whistle_h <= x.busy_h + 1e-9
     # every joint case is whistled (joint_enforcement) and emergencies are urgent
@@ -314,11 +314,11 @@ def test_joint_teams_stay_until_done() -> None:
     """事不完人不撤: the departments of a joint case leave together, when it is done."""
     scn = small_scenario()
     model, c = run(scn, "manual", "whistle", trace=True)
-    team_of = {w.id: t for t in model.teams for w in t.workers}
+    team_of = {w.id: t for t in model.units.teams for w in t.workers}
     joint_ids = set(c["case_id"][(c["tier_final"] == "joint") & ~np.isnan(c["t_handled_h"])]
                     .tolist())
     ends: dict[int, set[float]] = {}
-    for w, cid, _s, end in model.assignments:
+    for w, cid, _s, end in model.units.assignments:
         if cid in joint_ids and team_of[w].kind == "department":
             ends.setdefault(cid, set()).add(round(end, 9))
     assert joint_ids and all(len(e) == 1 for e in ends.values())
@@ -348,7 +348,7 @@ def test_preempted_jobs_resume_and_finish() -> None:
     pre = c["preempted"] > 0
     assert pre.sum() > 5
     assert (~np.isnan(c["t_closed_h"][pre])).mean() > 0.9
-    assert sum(t.preemptions for t in model.teams) == int(c["preempted"].sum())
+    assert sum(t.preemptions for t in model.units.teams) == int(c["preempted"].sum())
     # the job resumed has its remaining handling: hands-on time is not lost or doubled
     assert np.all(c["handle_h"][pre] > 0)
 
@@ -412,7 +412,7 @@ def test_risk_priority_serves_high_risk_first() -> None:
 def test_edf_orders_by_closure_deadline() -> None:
     scn = small_scenario(algorithmic={"queue_order": "edf"})
     model = Model(scn, 0, scn.policy_spec("algorithmic"))
-    key = model.street_teams[0].queue_key
+    key = model.units.street_teams[0].queue_key
     assert key is not None
 
     class C:

@@ -1,21 +1,27 @@
-"""The shared policy battery (tests/policy_battery.py) on every registered dispatch × escalation
+"""The policy battery shipped in sim.policies.checks on every registered dispatch × escalation
 pair, the algorithmic rules and options, and the worked example of docs/policies.md."""
 
 from __future__ import annotations
 
 import importlib.util
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
-from policy_battery import CHECKS, check_policy, small_scenario
 
+from sim.model.team import Team
 from sim.policies import DISPATCH, ESCALATION
+from sim.policies.base import DispatchPolicy
+from sim.policies.checks import CHECKS, check_policy, parametrize_with_checks, small_scenario
+from sim.policies.context import CaseView, Steps
+from sim.scenario.scenario import Scenario
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def _load_example() -> str:
+def _load_example() -> type[DispatchPolicy]:
     """Import docs/examples/random_dispatch.py (the docs' code is what is tested)."""
     name = "random_dispatch"
     if name not in sys.modules:
@@ -25,7 +31,7 @@ def _load_example() -> str:
         module = importlib.util.module_from_spec(spec)
         sys.modules[name] = module
         spec.loader.exec_module(module)
-    return sys.modules[name].RandomWorkerDispatch.name
+    return sys.modules[name].RandomWorkerDispatch
 
 
 EXAMPLE = _load_example()
@@ -49,61 +55,115 @@ ALGORITHMIC_VARIANTS = {
 def test_registry_has_the_built_ins() -> None:
     assert set(BUILT_IN_DISPATCH) <= set(DISPATCH)
     assert {"transfer", "whistle"} <= set(ESCALATION)
-    assert EXAMPLE in DISPATCH
+    assert EXAMPLE.name in DISPATCH
 
 
-@pytest.mark.parametrize("escalation", sorted(ESCALATION))
-@pytest.mark.parametrize("dispatch", sorted(DISPATCH))
-def test_battery_every_registered_pair(dispatch: str, escalation: str) -> None:
-    check_policy(dispatch, escalation, small_scenario)
+@parametrize_with_checks([(d, e) for d in sorted(DISPATCH) for e in sorted(ESCALATION)])
+def test_battery_every_registered_pair(check: Callable[[], None]) -> None:
+    check()
+
+
+@parametrize_with_checks([(EXAMPLE, "whistle")])
+def test_battery_takes_a_policy_class(check: Callable[[], None]) -> None:
+    check()
+
+
+def _with(**params: dict[str, Any]) -> Callable[[float], Scenario]:
+    return lambda demand: small_scenario(demand, **params)
 
 
 @pytest.mark.parametrize("escalation", ["transfer", "whistle"])
 @pytest.mark.parametrize("variant", sorted(ALGORITHMIC_VARIANTS))
 def test_battery_algorithmic_rules(variant: str, escalation: str) -> None:
-    params = ALGORITHMIC_VARIANTS[variant]
-    check_policy("algorithmic", escalation, lambda: small_scenario(algorithmic=params))
+    check_policy("algorithmic", escalation, _with(algorithmic=ALGORITHMIC_VARIANTS[variant]))
 
 
 def test_battery_whistle_variants() -> None:
     """Whistle without deadline enforcement, every department case whistled, a whistle delay."""
     whistle = {"all_department_cases": True, "enforce_deadline": False,
                "whistle_delay": {"dist": "exponential", "mean_h": 0.2}}
-    check_policy("manual", "whistle", lambda: small_scenario(whistle=whistle))
+    check_policy("manual", "whistle", _with(whistle=whistle))
 
 
-def test_battery_catches_a_broken_policy() -> None:
-    """The battery must fail for a policy that hands a worker to two cases."""
-    from sim.model.team import Team, Worker
-    from sim.policies.base import DispatchPolicy
-    from sim.workflows.closed_loop.case import Case
+class _Greedy(DispatchPolicy):
+    """Grabs the first worker of a unit whether busy or not: a double assignment."""
 
-    class Greedy(DispatchPolicy):
-        name = "greedy_broken"
+    name = "greedy_broken"
 
-        def setup(self) -> None:
-            def acquire(case: Case, tier: str, team: Team) -> Worker | object:
-                if team.workers:  # grabs a worker whether busy or not: double assignment
-                    worker = team.workers[0]
-                    worker.busy, worker.busy_since = True, team.env.now
-                    return worker
-                return team.request(case)
+    def setup(self) -> None:
+        def acquire(case: CaseView, tier: str, team: Team) -> Any:
+            if team.workers:
+                worker = team.workers[0]
+                worker.busy, worker.busy_since = True, team.env.now
+                return worker
+            return team.request(case)
 
-            self.acquire = acquire
+        self.acquire = acquire
 
-        def dispatch(self, case: Case):
-            case.t_dispatched_h = self.model.env.now
-            yield from ()
+    def dispatch(self, case: CaseView) -> Steps:
+        case.mark_dispatched(self.ctx.env.now)
+        return ()
 
-    DISPATCH[Greedy.name] = Greedy
+
+class _ZeroWait(DispatchPolicy):
+    """Yields a zero-delay timeout for a step that takes no time."""
+
+    name = "zero_wait_broken"
+
+    def dispatch(self, case: CaseView) -> Steps:
+        yield self.ctx.env.timeout(0.0)
+        case.mark_dispatched(self.ctx.env.now)
+
+
+class _OwnRandomness(DispatchPolicy):
+    """Draws from the arrival streams (a stream that is not its own): breaks CRN."""
+
+    name = "own_randomness_broken"
+
+    def setup(self) -> None:
+        self._u = self.ctx.streams.uniform("category", "hotline")
+
+    def dispatch(self, case: CaseView) -> Steps:
+        self._u()
+        case.mark_dispatched(self.ctx.env.now)
+        return ()
+
+
+@pytest.mark.parametrize(("broken", "check"), [
+    (_Greedy, r"\[no_double_assignment\]"),
+    (_ZeroWait, r"\[zero_duration_no_event\]"),
+    (_OwnRandomness, r"\[common_random_numbers\]"),
+])
+def test_battery_catches_a_broken_policy(broken: type[DispatchPolicy], check: str) -> None:
+    DISPATCH[broken.name] = broken
     try:
-        with pytest.raises(AssertionError, match=r"\[no_double_assignment\]"):
-            check_policy(Greedy.name, "transfer", small_scenario)
+        with pytest.raises(AssertionError, match=check):
+            check_policy(broken.name, "transfer", small_scenario)
     finally:
-        del DISPATCH[Greedy.name]
+        del DISPATCH[broken.name]
+
+
+def test_battery_catches_params_that_accept_anything() -> None:
+    from pydantic import BaseModel
+
+    class Lax(BaseModel):  # extra keys are ignored, not errors
+        rate: float = 1.0
+
+    class LaxDispatch(_Greedy):
+        name = "lax_broken"
+        Params = Lax
+
+    DISPATCH[LaxDispatch.name] = LaxDispatch
+    try:
+        with pytest.raises(AssertionError, match=r"\[params_forbid_unknown\]"):
+            check_policy(LaxDispatch.name, "transfer", small_scenario)
+    finally:
+        del DISPATCH[LaxDispatch.name]
 
 
 def test_checks_are_named() -> None:
     assert [c.__name__ for c in CHECKS] == [
-        "check_invariants", "check_deterministic", "check_zero_demand", "check_zero_team",
-        "check_overload"]
+        "check_params_forbid_unknown", "check_invariants", "check_deterministic",
+        "check_zero_demand", "check_zero_team", "check_overload",
+        "check_zero_duration_no_event", "check_common_random_numbers"]
+

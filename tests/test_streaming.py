@@ -9,15 +9,19 @@ import numpy as np
 import pyarrow.parquet as pq
 import pytest
 
-from sim.model.case_log import COLUMNS, CaseLog
+from sim.model.case_log import CaseLog
 from sim.model.model import Model
 from sim.run.streaming import ParquetCaseWriter, StreamingCaseLog, stream_cases
 from sim.scenario.loader import load_scenario
 from sim.workflows.closed_loop.case import Case
-from sim.workflows.closed_loop.metrics import derive
+from sim.workflows.closed_loop.columns import ATTRIBUTES, COLUMNS
 
 ROOT = Path(__file__).resolve().parent.parent
 STREET = ROOT / "scenarios" / "beijing_street.yaml"
+
+
+def _log() -> CaseLog:
+    return CaseLog(COLUMNS, ATTRIBUTES)
 
 
 def _case(i: int) -> Case:
@@ -29,7 +33,7 @@ def _case(i: int) -> Case:
 
 def test_chunks_are_row_groups_and_rows_round_trip(tmp_path: Path) -> None:
     writer = ParquetCaseWriter(tmp_path / "cases.parquet", metadata={"seed": 3})
-    log = StreamingCaseLog(writer, chunk_rows=4)
+    log = StreamingCaseLog(writer, _log(), chunk_rows=4)
     for i in range(10):
         log.append(_case(i))
     assert writer.rows_written == 8  # two full chunks written during the "run"
@@ -47,7 +51,7 @@ def test_chunks_are_row_groups_and_rows_round_trip(tmp_path: Path) -> None:
 
 
 def test_empty_run_still_writes_a_readable_file(tmp_path: Path) -> None:
-    log = StreamingCaseLog(ParquetCaseWriter(tmp_path / "empty.parquet"), chunk_rows=5)
+    log = StreamingCaseLog(ParquetCaseWriter(tmp_path / "empty.parquet"), _log(), chunk_rows=5)
     path = log.close()
     table = pq.read_table(path)
     assert table.num_rows == 0
@@ -56,13 +60,13 @@ def test_empty_run_still_writes_a_readable_file(tmp_path: Path) -> None:
 
 def test_bad_chunk_size_is_refused(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="chunk_rows"):
-        StreamingCaseLog(ParquetCaseWriter(tmp_path / "x.parquet"), chunk_rows=0)
+        StreamingCaseLog(ParquetCaseWriter(tmp_path / "x.parquet"), _log(), chunk_rows=0)
 
 
 def test_writer_cleans_up_after_an_error(tmp_path: Path) -> None:
     target = tmp_path / "x.parquet"
     with pytest.raises(RuntimeError), ParquetCaseWriter(target) as writer:
-        writer.write(CaseLog().to_arrays())
+        writer.write(_log().to_arrays())
         raise RuntimeError("the run crashed")
     assert not target.exists()
     assert not (tmp_path / "x.parquet.part").exists()
@@ -74,8 +78,7 @@ def test_streamed_run_equals_in_memory_run(tmp_path: Path) -> None:
                                  "arrivals.channels[0].surges": []})
     plain = Model(scn, seed=5)
     expected = plain.run().cases
-    derive(expected, [d.response for d in plain.category_deadline], plain.calendar,
-           plain.horizon_h, plain.warmup_h)
+    plain.workflow("closed_loop").derive(expected)
 
     model = Model(scn, seed=5)
     log = stream_cases(model, tmp_path / "run.parquet", chunk_rows=97)
@@ -93,4 +96,4 @@ def test_streamed_run_equals_in_memory_run(tmp_path: Path) -> None:
         else:
             assert (got == ref).all(), name
     meta = json.loads(pq.ParquetFile(path).schema_arrow.metadata[b"govsim"])
-    assert meta["labels"]["category"] == model.category_ids
+    assert meta["labels"]["category"] == [c.id for c in scn.categories or ()]

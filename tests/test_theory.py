@@ -22,7 +22,7 @@ import pandas as pd
 import pytest
 from theory import MMc, pk_wq, tandem_sojourn
 
-import sim.model.model
+import sim.model.units
 from sim.run.runner import Replication, resolve_policy, run_one
 from sim.scenario.loader import load_scenario
 from sim.stochastic.distributions import Deterministic, Lognormal
@@ -233,7 +233,7 @@ def _split_at_every(hours: float, made: list[np.ndarray]):
     """A stand-in for sim.calendar.on_intervals that cuts every on-interval at multiples of
     ``hours``: the same on-time, expressed as back-to-back intervals [0,12], [12,24], …
     (appended to ``made``)."""
-    real = sim.model.model.on_intervals
+    real = sim.model.units.on_intervals
 
     def on_intervals(*args, **kwargs):
         merged = real(*args, **kwargs)
@@ -253,7 +253,7 @@ def test_team_with_back_to_back_intervals_equals_always(monkeypatch, same_frames
     base = load_scenario(MMC, dict(mmc_overrides(3, 1.5)))
     always = run_one(base, resolve_policy(base, None), 0, ROOT_SEED, days=20)
     made: list[np.ndarray] = []
-    monkeypatch.setattr(sim.model.model, "on_intervals", _split_at_every(12.0, made))
+    monkeypatch.setattr(sim.model.units, "on_intervals", _split_at_every(12.0, made))
     split = run_one(base, resolve_policy(base, None), 0, ROOT_SEED, days=20)
     assert [len(iv) for iv in made] == [40]  # the team was given 40 touching intervals
     open_always = int(always.cases["t_closed_h"].isna().sum())

@@ -4,7 +4,7 @@
 dispatch catalogue names, and inside each unit a uniformly random free worker takes it. It is a
 deliberately naive baseline: good for checking that a smarter rule beats chance.
 
-Use it with ``GOVSIM_POLICY_MODULES=random_dispatch PYTHONPATH=docs/examples govsim run
+Use it with ``GOVSIM_PLUGINS=random_dispatch PYTHONPATH=docs/examples govsim run
 scenarios/beijing_street.yaml --policy random_worker+transfer``.
 """
 
@@ -16,7 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from sim.model.team import Worker
 from sim.policies import DispatchPolicy, register_dispatch
-from sim.workflows.closed_loop.case import Case
+from sim.policies.context import CaseView, Steps
 
 
 class RandomWorkerParams(BaseModel):
@@ -34,16 +34,15 @@ class RandomWorkerDispatch(DispatchPolicy):
     params: RandomWorkerParams
 
     def setup(self) -> None:
-        draw = self.model.streams.uniform("dispatch", "random_worker")  # a named stream
+        draw = self.ctx.streams.uniform("dispatch", "random_worker")  # a named stream
 
-        def pick(free: deque[Worker], case: Case) -> Worker:
+        def pick(free: deque[Worker], case: CaseView) -> Worker:
             return free[int(draw() * len(free))]
 
-        for team in self.model.field_teams:  # grid, community, street and department units
-            team.pick = pick
+        self.ctx.units.set_worker_pick(pick)  # grid, community, street and department units
 
-    def dispatch(self, case: Case):
-        env = self.model.env
+    def dispatch(self, case: CaseView) -> Steps:
+        env = self.ctx.env
         if self.params.delay_h > 0.0:  # zero-duration stages schedule no event
             yield env.timeout(self.params.delay_h)
-        case.t_dispatched_h = env.now
+        case.mark_dispatched(env.now)

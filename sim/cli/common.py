@@ -155,9 +155,13 @@ def run_and_write(args: argparse.Namespace, policies: list[str | None]) -> int:
         from analysis.compare import write_comparison
 
         written.append(write_comparison(summary, out_dir))
-    print_headline(summary)
+    for workflow in runset.workflows():
+        if workflow.headline:
+            print(headline_table(summary, workflow.headline))
     charts = ""
-    if getattr(args, "report", True):
+    if getattr(args, "report", True) and not runset.scenario.has_closed_loop:
+        print("no report: the report covers the closed loop, which this scenario does not run")
+    elif getattr(args, "report", True):
         reports = build_reports(out_dir, args)
         written.extend(reports)
         if reports:
@@ -192,32 +196,15 @@ def build_reports(out_dir: Path, args: argparse.Namespace) -> list[Path]:
     return paths
 
 
-#: the headline table after a run: (summary metric, column title, format)
-HEADLINE = [
-    ("n_arrived", "cases", "{:.0f}"),
-    ("median_resolution_h", "median h", "{:.1f}"),
-    ("p90_resolution_h", "p90 h", "{:.1f}"),
-    ("on_time_close_rate", "on time", "{:.1%}"),
-    ("response_rate", "response", "{:.1%}"),
-    ("resolution_rate", "resolved", "{:.1%}"),
-    ("satisfaction_rate", "satisfied", "{:.1%}"),
-    ("flareups_per_1000", "flare/1k", "{:.1f}"),
-    ("mean_utilization", "util", "{:.0%}"),
-]
-
-
-def headline_table(summary: pd.DataFrame) -> str:
-    """Mean over replications per policy, as fixed-width text."""
-    means = summary.groupby("policy", sort=False)[[c for c, _, _ in HEADLINE]].mean()
+def headline_table(summary: pd.DataFrame, headline: Sequence[tuple[str, str, str]]) -> str:
+    """Mean over replications per policy of the ``headline`` metrics, as fixed-width text."""
+    columns = [c for c, _, _ in headline]
+    means = summary.groupby("policy", sort=False)[columns].mean()
     n = summary.groupby("policy", sort=False)["replication"].nunique()
     width = max(12, *(len(p) for p in means.index))
-    header = f"{'policy':<{width}} {'reps':>4} " + " ".join(f"{t:>9}" for _, t, _ in HEADLINE)
+    header = f"{'policy':<{width}} {'reps':>4} " + " ".join(f"{t:>9}" for _, t, _ in headline)
     lines = [header, "-" * len(header)]
     for policy, row in means.iterrows():
-        cells = " ".join(f"{fmt.format(row[c]):>9}" for c, _, fmt in HEADLINE)
+        cells = " ".join(f"{fmt.format(row[c]):>9}" for c, _, fmt in headline)
         lines.append(f"{policy:<{width}} {n[policy]:>4} {cells}")
     return "\n".join(lines)
-
-
-def print_headline(summary: pd.DataFrame) -> None:
-    print(headline_table(summary))

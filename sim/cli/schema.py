@@ -43,7 +43,7 @@ import sim.stochastic.distributions as distributions
 from sim.policies import DISPATCH, ESCALATION
 from sim.scenario import base, channels, closed_loop, organisation
 from sim.scenario import scenario as scenario_file
-from sim.scenario.scenario import Scenario
+from sim.scenario.scenario import CLOSED_LOOP_KEYS, Scenario
 
 __all__ = ["SCHEMA_ID", "SCHEMA_PATH", "main", "render", "scenario_json_schema"]
 
@@ -320,6 +320,15 @@ def _add_checks(defs: dict[str, Any]) -> None:
     ]
 
 
+def _closed_loop_not_null(scenario: dict[str, Any]) -> None:
+    """``arrivals`` and ``categories`` are null only in a file that runs another workflow;
+    the shipped schema knows the closed loop alone, where both are required as they are."""
+    props = scenario["properties"]
+    for key in CLOSED_LOOP_KEYS:
+        members = props[key].pop("anyOf")
+        props[key].update(next(m for m in members if m.get("type") != "null"))
+
+
 def _add_defaults_and_notes(defs: dict[str, Any]) -> None:
     models = _models()
     for name, definition in defs.items():
@@ -360,6 +369,7 @@ def scenario_json_schema() -> dict[str, Any]:
     body = Scenario.model_json_schema(ref_template=_REF)
     defs: dict[str, Any] = body.pop("$defs")
     defs["Scenario"] = body  # so that defaults and notes of top-level fields are added too
+    _closed_loop_not_null(body)
     _add_policies(defs)
     _use_distribution_ref(defs)
     defs["Distribution"] = _distribution_schema(defs)

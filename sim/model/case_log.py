@@ -1,58 +1,32 @@
-"""The case log: finished cases as numpy columns, filled a few thousand cases at a time.
+"""The case log: finished work items as numpy columns, filled a few thousand items at a time.
 
-Appending a case is one C call (an ``attrgetter`` of every column) made when the case closes,
-while its fields are still in the CPU cache; every :data:`CHUNK_ROWS` rows the buffer is
+A workflow declares its columns (name, numpy dtype) and the attribute of its record each is read
+from. Appending an item is one C call (an ``attrgetter`` of every column) made when the item is
+done, while its fields are still in the CPU cache; every :data:`CHUNK_ROWS` rows the buffer is
 transposed into numpy arrays, and :meth:`CaseLog.to_arrays` joins the chunks at the end of a
-run. Never per-case dicts, and no per-case Python objects kept for the whole run.
+run. Never per-item dicts, and no per-item Python objects kept for the whole run.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from operator import attrgetter
+from typing import Any
 
 import numpy as np
 
-from sim.workflows.closed_loop.case import Case
-
-#: (column, numpy dtype) in output order; names match docs/outputs.md.
-COLUMNS: tuple[tuple[str, str], ...] = (
-    ("case_id", "int64"),
-    ("channel", "int32"),
-    ("category", "int32"),
-    ("grid", "int32"),
-    ("street", "int32"),
-    ("tier_final", "U10"),
-    ("t_arrival_h", "float64"),
-    ("t_dispatched_h", "float64"),
-    ("t_start_h", "float64"),
-    ("t_onsite_h", "float64"),
-    ("t_handled_h", "float64"),
-    ("t_closed_h", "float64"),
-    ("wait_h", "float64"),
-    ("travel_h", "float64"),
-    ("handle_h", "float64"),
-    ("escalations", "int32"),
-    ("misroutes", "int32"),
-    ("reopened", "int32"),
-    ("whistled", "bool"),
-    ("report_h", "float64"),
-    ("report_late_h", "float64"),
-    ("preempted", "int32"),
-    ("high_risk", "bool"),
-    ("risk_score", "float64"),
-    ("resolved", "bool"),
-    ("satisfied", "bool"),
-    ("close_due_h", "float64"),
-    ("flare_h", "float64"),
-)
-
+#: (column, numpy dtype) in output order
+Columns = Sequence[tuple[str, str]]
 
 #: rows buffered before they become numpy arrays (small enough for the CPU cache)
 CHUNK_ROWS = 4096
 
 
 class CaseLog:
-    """Finished (and, at the end, still open) cases, as columns.
+    """Finished (and, at the end, still open) work items, as columns.
+
+    ``columns`` are (name, numpy dtype) pairs in output order; ``attributes`` maps a column to
+    the record's attribute when the names differ (``case_id`` ← ``id``).
 
     Why a small row buffer: reading columns out of case objects kept to the end (one pass over
     all cases per column) cost ~10 % of a district run, because by then the objects are
@@ -62,18 +36,26 @@ class CaseLog:
     the collector sees most of them. The snapshot also fixes each case's values at close time.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, columns: Columns, attributes: Mapping[str, str] | None = None) -> None:
+        self.columns = tuple(columns)
+        self.attributes = dict(attributes or {})
         self._rows: list[tuple] = []
-        self._row = attrgetter(*(_ATTR[name] for name, _ in COLUMNS))
+        getter = attrgetter(*(self.attributes.get(name, name) for name, _ in self.columns))
+        # attrgetter of one name returns the value itself, not a 1-tuple
+        self._row = getter if len(self.columns) > 1 else (lambda item: (getter(item),))
         self._chunks: list[dict[str, np.ndarray]] = []
         self._done = 0  # rows already in _chunks
 
     def __len__(self) -> int:
         return self._done + len(self._rows)
 
-    def append(self, case: Case) -> None:
+    def empty_like(self) -> CaseLog:
+        """A new empty log with the same columns."""
+        return CaseLog(self.columns, self.attributes)
+
+    def append(self, item: Any) -> None:
         rows = self._rows
-        rows.append(self._row(case))
+        rows.append(self._row(item))
         if len(rows) >= CHUNK_ROWS:
             self._flush()
 
@@ -82,12 +64,12 @@ class CaseLog:
         if not rows and self._chunks:
             return
         n = len(rows)
-        columns = zip(*rows, strict=True) if rows else ((),) * len(COLUMNS)
+        columns = zip(*rows, strict=True) if rows else ((),) * len(self.columns)
         self._chunks.append({
             # fromiter converts in one pass (np.array first scans the values for their shape)
             name: np.array(values, dtype=dtype) if dtype[0] == "U"
             else np.fromiter(values, dtype=dtype, count=n)
-            for (name, dtype), values in zip(COLUMNS, columns, strict=True)})
+            for (name, dtype), values in zip(self.columns, columns, strict=True)})
         self._done += len(rows)
         self._rows = []
 
@@ -95,9 +77,6 @@ class CaseLog:
         self._flush()
         chunks = self._chunks
         if len(chunks) > 1:
-            chunks[:] = [{name: np.concatenate([c[name] for c in chunks]) for name, _ in COLUMNS}]
+            chunks[:] = [{name: np.concatenate([c[name] for c in chunks])
+                          for name, _ in self.columns}]
         return dict(chunks[0])
-
-
-_RENAMED = {"case_id": "id", "risk_score": "risk"}
-_ATTR = {name: _RENAMED.get(name, name) for name, _ in COLUMNS}

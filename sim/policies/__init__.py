@@ -1,17 +1,14 @@
 """Policies: dispatch (manual, algorithmic, risk_priority …) × escalation (transfer, whistle …),
 registered by name.
 
-Third-party policies register themselves when their module is imported. ``govsim`` imports the
-modules named in the environment variable ``GOVSIM_POLICY_MODULES`` (comma-separated, importable
-from ``sys.path``) and those of the ``govsim.policies`` entry-point group (see docs/policies.md).
+Third-party policies register themselves when their module is imported; :mod:`sim.plugins`
+imports such modules (the environment variables ``GOVSIM_PLUGINS`` / ``GOVSIM_POLICY_MODULES``
+and the entry-point groups ``govsim.plugins`` / ``govsim.policies``, see docs/policies.md).
 """
 
 from __future__ import annotations
 
-import importlib
-import os
-from importlib.metadata import entry_points
-
+from sim.plugins import load_plugins
 from sim.policies import algorithmic, manual, transfer, whistle  # noqa: F401  (built-ins)
 from sim.policies.base import (
     DISPATCH,
@@ -39,19 +36,6 @@ __all__ = [
     "register_dispatch",
     "register_escalation",
 ]
-
-
-def load_plugins() -> list[str]:
-    """Import policy plug-ins (env ``GOVSIM_POLICY_MODULES`` and entry points); their names."""
-    loaded = []
-    for module in filter(None, (m.strip() for m in
-                                os.environ.get("GOVSIM_POLICY_MODULES", "").split(","))):
-        importlib.import_module(module)
-        loaded.append(module)
-    for ep in entry_points(group="govsim.policies"):
-        ep.load()
-        loaded.append(ep.value)
-    return loaded
 
 
 load_plugins()

@@ -35,11 +35,11 @@ from scipy.optimize import linear_sum_assignment
 from scipy.spatial import cKDTree
 
 from sim.model.team import Team, Worker
-from sim.policies.base import DispatchPolicy, Steps, register_dispatch
+from sim.policies.base import DispatchPolicy, register_dispatch
+from sim.policies.context import CaseView, Steps
 from sim.policies.manual import ManualDispatch, ManualParams
 from sim.policies.queues import QueueOrderParams, install_queue_order
 from sim.stochastic.distributions import Deterministic, Distribution
-from sim.workflows.closed_loop.case import Case
 
 Rule = Literal["nearest", "least_loaded", "skill", "batch_optimal", "fcfs"]
 _INFEASIBLE = 1e9
@@ -82,9 +82,9 @@ class AlgorithmicDispatch(DispatchPolicy):
     params: AlgorithmicParams
 
     def setup(self) -> None:
-        model = self.model
+        ctx = self.ctx
         p = self.params
-        streams = model.streams
+        streams = ctx.streams
         self._right = streams.uniform("dispatch", "classify")
         self._cover = streams.uniform("dispatch", "coverage")
         self._classify = (p.classify_time.sampler(streams.generator("dispatch", "classify_time"))
@@ -92,17 +92,15 @@ class AlgorithmicDispatch(DispatchPolicy):
         self._return_delay = p.return_delay.sampler(streams.generator("dispatch", "return_delay"))
         self._desk: ManualDispatch | None = None
         if p.coverage < 1.0:
-            self._desk = ManualDispatch(model, ManualParams(misroute_p=p.desk_misroute_p,
-                                                           return_delay=p.return_delay))
+            self._desk = ManualDispatch(ctx, ManualParams(misroute_p=p.desk_misroute_p,
+                                                         return_delay=p.return_delay))
             self._desk.setup()
-        install_queue_order(model, p.queue_order, p.classifier)
-        pick = self._pick_rule()
-        for team in model.field_teams:
-            team.pick = pick
+        install_queue_order(ctx, p.queue_order, p.classifier)
+        ctx.units.set_worker_pick(self._pick_rule())
         self._pool: list[list[Team]] | None = None
         if p.grid_pool_radius_km > 0.0:
             self._pool = self._grid_pools(p.grid_pool_radius_km)
-        self._waiting: dict[Any, list[tuple[simpy.Event, Case, Team, float]]] = {}
+        self._waiting: dict[Any, list[tuple[simpy.Event, CaseView, Team, float]]] = {}
         self._tick_due = False
         if p.rule == "batch_optimal":
             self.acquire = self._acquire_batch
@@ -110,19 +108,18 @@ class AlgorithmicDispatch(DispatchPolicy):
             self.acquire = self._acquire_pool
 
     # -- classification ---------------------------------------------------------------------
-    def dispatch(self, case: Case) -> Steps:
+    def dispatch(self, case: CaseView) -> Steps:
         p = self.params
         if self._desk is not None and self._cover() >= p.coverage:
             yield from self._desk.dispatch(case)
             return
-        env = self.model.env
+        env = self.ctx.env
         while True:
             if self._classify is not None:
                 t_h = self._classify()
                 if t_h > 0.0:
                     yield env.timeout(t_h)
-            if case.t_dispatched_h != case.t_dispatched_h:
-                case.t_dispatched_h = env.now
+            case.mark_dispatched(env.now)
             if p.accuracy < 1.0 and self._right() >= p.accuracy:
                 case.misroutes += 1
                 delay_h = self._return_delay()
@@ -132,13 +129,13 @@ class AlgorithmicDispatch(DispatchPolicy):
             return
 
     # -- worker rules -----------------------------------------------------------------------
-    def _pick_rule(self) -> Callable[[deque[Worker], Case], Worker] | None:
-        model = self.model
+    def _pick_rule(self) -> Callable[[deque[Worker], CaseView], Worker] | None:
+        ctx = self.ctx
         rule = self.params.rule
-        gx, gy = model.grid_x, model.grid_y
-        manhattan = model._manhattan
+        gx, gy = ctx.units.grid_x, ctx.units.grid_y
+        manhattan = ctx.units.manhattan
 
-        def nearest(free: deque[Worker] | list[Worker], case: Case) -> Worker:
+        def nearest(free: deque[Worker] | list[Worker], case: CaseView) -> Worker:
             if len(free) == 1:
                 return free[0]
             x, y = gx[case.grid], gy[case.grid]
@@ -155,16 +152,16 @@ class AlgorithmicDispatch(DispatchPolicy):
         if rule == "least_loaded":
             by_hours = self.params.load_measure == "hours"
 
-            def least_loaded(free: deque[Worker] | list[Worker], case: Case) -> Worker:
+            def least_loaded(free: deque[Worker] | list[Worker], case: CaseView) -> Worker:
                 if by_hours:
                     return min(free, key=_busy_h)
                 return min(free, key=_cases)
 
             return least_loaded
         if rule == "skill":
-            bits = model.category_skill_bit
+            bits = ctx.category_skill_bit
 
-            def skill(free: deque[Worker] | list[Worker], case: Case) -> Worker:
+            def skill(free: deque[Worker] | list[Worker], case: CaseView) -> Worker:
                 bit = bits[case.category]
                 if bit:
                     skilled = [w for w in free if w.skills & bit]
@@ -182,32 +179,33 @@ class AlgorithmicDispatch(DispatchPolicy):
         pair would take minutes); each is then checked with the model's own distance, so the
         pools are exactly those of the definition.
         """
-        model = self.model
-        staffed = [team for team in model.grid_teams if team.workers]
-        pools: list[list[Team]] = [[] for _ in model.grid_ids]
+        ctx = self.ctx
+        units = ctx.units
+        staffed = [team for team in units.grid_teams if team.workers]
+        pools: list[list[Team]] = [[] for _ in units.grid_ids]
         if not staffed:
             return pools
         tree = cKDTree(np.array([team.home for team in staffed]))
-        centres = np.column_stack([model.grid_x, model.grid_y])
+        centres = np.column_stack([units.grid_x, units.grid_y])
         slack_km = radius_km * (1.0 + 1e-9) + 1e-12  # the tree's rounding must not drop anyone
-        norm = 1.0 if model.scenario.travel.metric == "manhattan" else 2.0
+        norm = 1.0 if units.manhattan else 2.0
         candidates = tree.query_ball_point(centres, slack_km, p=norm)
         for g, found in enumerate(candidates):
             near = []
             for i in found:
                 team = staffed[i]
-                d = model.distance_km(*team.home, g)
+                d = units.distance_km(*team.home, g)
                 if team.site == g or d <= radius_km:
                     near.append((team.site != g, d, team.site, team))
-            own = model.grid_teams[g]
+            own = units.grid_teams[g]
             if own.workers and all(item[3] is not own for item in near):
-                near.append((False, model.distance_km(*own.home, g), g, own))
+                near.append((False, units.distance_km(*own.home, g), g, own))
             near.sort(key=lambda item: item[:3])
             pools[g] = [item[3] for item in near]
         return pools
 
     # -- acquisition hooks --------------------------------------------------------------------
-    def _acquire_pool(self, case: Case, tier: str, team: Team) -> Worker | simpy.Event:
+    def _acquire_pool(self, case: CaseView, tier: str, team: Team) -> Worker | simpy.Event:
         """Grid tier with a pool radius: a free worker of the nearby grids, else queue."""
         if tier != "grid" or self._pool is None:
             return team.try_acquire(case) or team.request(case)
@@ -230,9 +228,9 @@ class AlgorithmicDispatch(DispatchPolicy):
             return target.request(case)
         return pool[0].request(case)
 
-    def _acquire_batch(self, case: Case, tier: str, team: Team) -> simpy.Event:
+    def _acquire_batch(self, case: CaseView, tier: str, team: Team) -> simpy.Event:
         """Wait for the next batch epoch."""
-        env = self.model.env
+        env = self.ctx.env
         event = env.event()
         key: Any = "grid" if (tier == "grid" and self._pool is not None) else team
         self._waiting.setdefault(key, []).append((event, case, team, env.now))
@@ -245,14 +243,14 @@ class AlgorithmicDispatch(DispatchPolicy):
 
     def _tick(self, _event: simpy.Event) -> None:
         self._tick_due = False
-        model = self.model
-        now = model.env.now
+        ctx = self.ctx
+        now = ctx.env.now
         pending = False
         for key, waiting in self._waiting.items():
             if not waiting:
                 continue
             if key == "grid":
-                teams = [t for t in model.grid_teams if t.free]
+                teams = [t for t in ctx.units.grid_teams if t.free]
             else:
                 teams = [key] if key.free else []
             free = [w for t in teams for w in t.free]
@@ -262,27 +260,27 @@ class AlgorithmicDispatch(DispatchPolicy):
         if pending:
             self._tick_due = True
             step_h = self.params.batch_interval_min / 60.0
-            model.env.timeout(step_h).callbacks.append(self._tick)
+            ctx.env.timeout(step_h).callbacks.append(self._tick)
 
-    def _match(self, waiting: list[tuple[simpy.Event, Case, Team, float]], free: list[Worker],
-               now: float) -> list[tuple[simpy.Event, Case, Team, float]]:
+    def _match(self, waiting: list[tuple[simpy.Event, CaseView, Team, float]], free: list[Worker],
+               now: float) -> list[tuple[simpy.Event, CaseView, Team, float]]:
         """Solve one assignment problem; returns the orders left waiting."""
-        model = self.model
+        ctx = self.ctx
         radius = self.params.grid_pool_radius_km
         weight = self.params.wait_weight
-        speed_on = model.travel.enabled
+        speed_on = ctx.units.travel_on
         cost = np.empty((len(waiting), len(free)))
         for i, (_event, case, team, t_enq) in enumerate(waiting):
-            bit = model.category_skill_bit[case.category]
+            bit = ctx.category_skill_bit[case.category]
             extra_h = 0.0
             if bit:
                 tier = team.kind
-                extra_h = (model.category_unskilled[case.category] - 1.0) * \
-                    model.mean_handling_h(case.category, tier)
+                extra_h = (ctx.category_unskilled[case.category] - 1.0) * \
+                    ctx.mean_handling_h(case.category, tier)
             age_term = weight * (now - t_enq)
             for j, w in enumerate(free):
                 wt = w.team
-                d = model.distance_km(w.x_km, w.y_km, case.grid)
+                d = ctx.units.distance_km(w.x_km, w.y_km, case.grid)
                 if wt.site >= 0 and wt.site != case.grid and (wt is not team) and d > radius:
                     cost[i, j] = _INFEASIBLE
                     continue

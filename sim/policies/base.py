@@ -2,29 +2,34 @@
 
 Dispatch (派单) and escalation (升级) are independent axes: a run combines one of each, written
 ``dispatch+escalation`` (``manual+transfer``). A policy is a small class with a ``name``, a
-pydantic ``Params`` model for its parameters, and generator methods that the case workflow
-(:mod:`sim.closed_loop`) drives with ``yield from``. Register a new one with
-:func:`register_dispatch` / :func:`register_escalation`; see docs/policies.md.
+pydantic ``Params`` model for its parameters, and generator methods that the closed loop
+(:mod:`sim.workflows.closed_loop`) drives with ``yield from``. A policy sees the loop through
+``self.ctx`` (:class:`~sim.policies.context.PolicyContext`) and cases through
+:class:`~sim.policies.context.CaseView`. Register a new one with :func:`register_dispatch` /
+:func:`register_escalation`; check it with :mod:`sim.policies.checks`; see docs/policies.md.
 """
 
 from __future__ import annotations
 
-from collections.abc import Generator
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
+from sim.policies.context import CaseView, PolicyContext, Steps
+from sim.scenario.loader import clean_message, doc_path
+
 if TYPE_CHECKING:
-    from sim.model.model import Model
+    import simpy
+
+    from sim.model.team import Team, Worker
     from sim.scenario.scenario import Scenario
-    from sim.workflows.closed_loop.case import Case
 
 #: (location inside the parameters, message)
 ParamProblem = tuple[tuple[str | int, ...], str]
-
-#: What a policy step returns for the workflow to ``yield from``: a generator of SimPy events, or
-#: an empty tuple when the step takes no time (no generator needs to be made for it).
-Steps = Generator[Any, Any, Any] | tuple[()]
+#: a dispatch policy's own choice of worker: ``acquire(case, tier, team)`` → a worker already
+#: assigned, or an event that succeeds with one
+Acquire = Callable[[CaseView, str, "Team"], "Worker | simpy.Event"]
 
 
 class NoParams(BaseModel):
@@ -38,7 +43,7 @@ class DispatchPolicy:
 
     ``dispatch`` may take time (a desk, triage) and may misroute (the wrong unit returns the order,
     退单, and it is dispatched again). ``setup`` may install a worker-picking rule
-    (``team.pick``) or a queue order (``team.queue_key``) on the model's teams.
+    (``ctx.units.set_worker_pick``) or a queue order (``ctx.units.set_queue_order``).
 
     A policy that assigns cases to specific workers itself (across units, or in batches) defines
     ``acquire(case, tier, team)``: called whenever a case needs the lead worker of ``team`` at
@@ -49,10 +54,10 @@ class DispatchPolicy:
 
     name: ClassVar[str] = ""
     Params: ClassVar[type[BaseModel]] = NoParams
-    acquire: Any = None
+    acquire: Acquire | None = None
 
-    def __init__(self, model: Model, params: BaseModel):
-        self.model = model
+    def __init__(self, ctx: PolicyContext, params: BaseModel):
+        self.ctx = ctx
         self.params = params
 
     def setup(self) -> None:
@@ -64,8 +69,8 @@ class DispatchPolicy:
         by ``govsim validate`` before any run."""
         return []
 
-    def dispatch(self, case: Case) -> Steps:
-        """Route the case; must set ``case.t_dispatched_h`` when the decision is made."""
+    def dispatch(self, case: CaseView) -> Steps:
+        """Route the case; must call ``case.mark_dispatched(now)`` when the decision is made."""
         raise NotImplementedError
         yield  # pragma: no cover
 
@@ -76,8 +81,8 @@ class EscalationPolicy:
     name: ClassVar[str] = ""
     Params: ClassVar[type[BaseModel]] = NoParams
 
-    def __init__(self, model: Model, params: BaseModel):
-        self.model = model
+    def __init__(self, ctx: PolicyContext, params: BaseModel):
+        self.ctx = ctx
         self.params = params
 
     def setup(self) -> None:
@@ -88,14 +93,14 @@ class EscalationPolicy:
         """Problems of valid ``params`` in ``scenario``, found by ``govsim validate``."""
         return []
 
-    def escalate(self, case: Case, from_tier: str, to_tier: str) -> Steps:
+    def escalate(self, case: CaseView, from_tier: str, to_tier: str) -> Steps:
         """Whatever happens between a failed tier and the next (a transfer delay …)."""
         raise NotImplementedError
         yield  # pragma: no cover
 
-    def work(self, case: Case, tier: str, duration_h: float) -> Steps:
+    def work(self, case: CaseView, tier: str, duration_h: float) -> Steps:
         """Handle the case at ``tier`` for ``duration_h`` hands-on hours (default: the queue)."""
-        yield from self.model.work(case, tier, duration_h)
+        return self.ctx.work(case, tier, duration_h)
 
 
 DISPATCH: dict[str, type[DispatchPolicy]] = {}
@@ -149,8 +154,6 @@ def params_problems(name: str, params: dict[str, Any]) -> list[tuple[tuple[str |
 
 def _validate(cls: type[Any], params: dict[str, Any],
               scenario: Scenario | None = None) -> list[ParamProblem]:
-    from sim.scenario.loader import clean_message, doc_path  # the loader imports the scenario model
-
     problems: list[ParamProblem] = []
     try:
         validated = cls.Params.model_validate(params)

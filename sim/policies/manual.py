@@ -13,10 +13,10 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from sim.policies.base import DispatchPolicy, Steps, register_dispatch
+from sim.policies.base import DispatchPolicy, register_dispatch
+from sim.policies.context import CaseView, Steps
 from sim.policies.queues import QueueOrder, QueueOrderParams, install_queue_order
 from sim.stochastic.distributions import Deterministic, Distribution
-from sim.workflows.closed_loop.case import Case
 
 
 class ManualParams(QueueOrderParams):
@@ -35,33 +35,32 @@ class ManualDispatch(DispatchPolicy):
     _instant = False  # set by setup()
 
     def setup(self) -> None:
-        model = self.model
-        self._misroute = model.streams.uniform("dispatch", "misroute")
+        ctx = self.ctx
+        self._misroute = ctx.streams.uniform("dispatch", "misroute")
         self._return_delay = self.params.return_delay.sampler(
-            model.streams.generator("dispatch", "return_delay")
+            ctx.streams.generator("dispatch", "return_delay")
         )
-        desk = model.scenario.organisation.dispatch_desk
+        desk = ctx.scenario.organisation.dispatch_desk
         self._triage = (
-            desk.triage_time.sampler(model.streams.generator("dispatch", "triage"))
+            desk.triage_time.sampler(ctx.streams.generator("dispatch", "triage"))
             if desk is not None and desk.triage_time is not None
             else None
         )
-        install_queue_order(model, self.params.queue_order, self.params.classifier)
+        install_queue_order(ctx, self.params.queue_order, self.params.classifier)
         #: no desk and no misroutes: the decision is made on the spot (textbook reductions)
         self._instant = desk is None and self.params.misroute_p == 0.0
 
-    def dispatch(self, case: Case) -> Steps:
+    def dispatch(self, case: CaseView) -> Steps:
         if self._instant:
-            if case.t_dispatched_h != case.t_dispatched_h:  # NaN: first decision
-                case.t_dispatched_h = self.model.env.now
-            return ()
+            case.mark_dispatched(self.ctx.env.now)
+            return ()  # no generator to make for a step that takes no time
         return self._through_desk(case)
 
-    def _through_desk(self, case: Case) -> Steps:
+    def _through_desk(self, case: CaseView) -> Steps:
         """The desk's steps: queue for a dispatcher, triage, and a misroute's way back."""
-        model = self.model
-        env = model.env
-        desk = model.dispatch_desk
+        ctx = self.ctx
+        env = ctx.env
+        desk = ctx.units.dispatch_desk
         p = self.params.misroute_p
         while True:
             if desk is not None:
@@ -73,8 +72,7 @@ class ManualDispatch(DispatchPolicy):
                     if triage_h > 0.0:
                         yield env.timeout(triage_h)
                 desk.release(dispatcher)
-            if case.t_dispatched_h != case.t_dispatched_h:  # NaN: first decision
-                case.t_dispatched_h = env.now
+            case.mark_dispatched(env.now)
             if p > 0.0 and self._misroute() < p:
                 case.misroutes += 1
                 delay_h = self._return_delay()

@@ -1,8 +1,9 @@
 """Queue orders inside units (FIFO, earliest deadline first, risk first) and the risk classifier.
 
-A dispatch policy sets ``team.queue_key`` on the field units (grid, community, street,
-department) to serve the ordinary queue by a key instead of first come first served. Summonses
-(joint cases, whistles) and pre-empted jobs keep their own lanes ahead of it (docs/model.md).
+A dispatch policy sets the ordinary-queue order of the field units (grid, community, street,
+department) through ``ctx.units.set_queue_order``: by a key instead of first come first served.
+Summonses (joint cases, whistles) and pre-empted jobs keep their own lanes ahead of it
+(docs/model.md).
 
 The risk classifier is the essays' petition-risk model (信访风险预测): every case carries a latent
 high-risk flag drawn at arrival (``flareup.high_risk_share``); the classifier sees it through a
@@ -19,8 +20,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 if TYPE_CHECKING:
-    from sim.model.model import Model
-    from sim.workflows.closed_loop.case import Case
+    from sim.policies.context import CaseView, PolicyContext
 
 QueueOrder = Literal["fifo", "edf", "risk"]
 _N = NormalDist()
@@ -90,13 +90,13 @@ class RiskClassifier(BaseModel):
         c_low, c_high = self.flag_thresholds(high_share)
         return 1.0 - c_high, 1.0 - c_low
 
-    def scorer(self, high_share: float) -> Callable[[Case], float]:
+    def scorer(self, high_share: float) -> Callable[[CaseView], float]:
         """``score(case)``: higher is riskier; stores it in ``case.risk``."""
         if self.ordering == "score":
             d = self.separation()
             inv = _N.inv_cdf
 
-            def score(case: Case) -> float:
+            def score(case: CaseView) -> float:
                 u = min(max(case.risk_u, 1e-12), 1.0 - 1e-12)
                 value = inv(u) + (d if case.high_risk else 0.0)
                 case.risk = value
@@ -105,7 +105,7 @@ class RiskClassifier(BaseModel):
             return score
         c_low, c_high = self.flag_thresholds(high_share)
 
-        def flag(case: Case) -> float:
+        def flag(case: CaseView) -> float:
             value = 1.0 if case.risk_u > (c_high if case.high_risk else c_low) else 0.0
             case.risk = value
             return value
@@ -113,24 +113,23 @@ class RiskClassifier(BaseModel):
         return flag
 
 
-def install_queue_order(model: Model, order: QueueOrder,
+def install_queue_order(ctx: PolicyContext, order: QueueOrder,
                         classifier: RiskClassifier | None = None) -> None:
-    """Set the ordinary-queue order of every field unit of ``model``."""
+    """Set the ordinary-queue order of every field unit."""
     if order == "fifo":
         return
     key: Callable[[Any], Any]
     if order == "edf":
-        def key(case: Case) -> float:
+        def key(case: CaseView) -> float:
             return case.close_due_h
     else:
-        flare = model.scenario.flareup
+        flare = ctx.scenario.flareup
         share = flare.high_risk_share if flare is not None else 0.0
         score = (classifier or RiskClassifier()).scorer(share)
 
-        def key(case: Case) -> float:
+        def key(case: CaseView) -> float:
             return -score(case)
-    for team in model.field_teams:
-        team.queue_key = key
+    ctx.units.set_queue_order(key)
 
 
 class QueueOrderParams(BaseModel):

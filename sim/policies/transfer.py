@@ -7,9 +7,9 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from sim.policies.base import EscalationPolicy, Steps, register_escalation
+from sim.policies.base import EscalationPolicy, register_escalation
+from sim.policies.context import CaseView, Steps
 from sim.stochastic.distributions import Deterministic, Distribution
-from sim.workflows.closed_loop.case import Case
 
 
 class TransferParams(BaseModel):
@@ -29,10 +29,10 @@ class TransferEscalation(EscalationPolicy):
 
     def setup(self) -> None:
         self._delay = self.params.transfer_delay.sampler(
-            self.model.streams.generator("escalation", "transfer_delay")
+            self.ctx.streams.generator("escalation", "transfer_delay")
         )
 
-    def escalate(self, case: Case, from_tier: str, to_tier: str) -> Steps:
+    def escalate(self, case: CaseView, from_tier: str, to_tier: str) -> Steps:
         delay_h = self._delay()
         if delay_h > 0.0:
-            yield self.model.env.timeout(delay_h)
+            yield self.ctx.env.timeout(delay_h)

@@ -20,14 +20,15 @@ Escalations that are not whistled are transfers (转办), as in :mod:`sim.polici
 
 from __future__ import annotations
 
+import math
 from typing import TYPE_CHECKING
 
 from pydantic import Field, PositiveFloat
 
-from sim.policies.base import ParamProblem, Steps, register_escalation
+from sim.policies.base import ParamProblem, register_escalation
+from sim.policies.context import CaseView, Steps
 from sim.policies.transfer import TransferEscalation, TransferParams
 from sim.stochastic.distributions import Distribution
-from sim.workflows.closed_loop.case import Case
 
 if TYPE_CHECKING:
     from sim.scenario.scenario import Scenario
@@ -78,23 +79,23 @@ class WhistleEscalation(TransferEscalation):
 
     def setup(self) -> None:
         super().setup()
-        model = self.model
+        ctx = self.ctx
         p = self.params
-        problems = self.scenario_problems(p, model.scenario)
+        problems = self.scenario_problems(p, ctx.scenario)
         if problems:
             raise ValueError(f"whistle: {problems[0][1]}")
         urgent = p.urgent_classes if p.urgent_classes is not None else p.emergency_classes
-        classes = model.deadline_class_names
+        classes = ctx.deadline_class_names
         self._emergency = [c in p.emergency_classes for c in classes]
         self._deadline_h = [p.report_deadline_urgent_h if c in urgent else p.report_deadline_h
                             for c in classes]
         self._whistle_delay = (
-            p.whistle_delay.sampler(model.streams.generator("escalation", "whistle_delay"))
+            p.whistle_delay.sampler(ctx.streams.generator("escalation", "whistle_delay"))
             if p.whistle_delay is not None else None)
         if p.enforce_deadline:
-            model.preempt_kinds = frozenset({"department"})
+            ctx.enable_preemption({"department"})
 
-    def should_whistle(self, case: Case, to_tier: str) -> bool:
+    def should_whistle(self, case: CaseView, to_tier: str) -> bool:
         """The three conditions (DOMAIN.md) for a case leaving the street for ``to_tier``."""
         p = self.params
         return (
@@ -104,9 +105,9 @@ class WhistleEscalation(TransferEscalation):
             or case.concern_u < p.strong_concern_p
         )
 
-    def escalate(self, case: Case, from_tier: str, to_tier: str) -> Steps:
+    def escalate(self, case: CaseView, from_tier: str, to_tier: str) -> Steps:
         delay_h = self._delay()  # drawn always: transfers see the same delays as under transfer
-        env = self.model.env
+        env = self.ctx.env
         if from_tier == "street" and to_tier in WHISTLE_TIERS and self.should_whistle(case,
                                                                                      to_tier):
             case.whistled = True
@@ -120,10 +121,10 @@ class WhistleEscalation(TransferEscalation):
         if delay_h > 0.0:
             yield env.timeout(delay_h)
 
-    def work(self, case: Case, tier: str, duration_h: float) -> Steps:
-        # returns the model's generator itself (no generator of its own): one frame less on
+    def work(self, case: CaseView, tier: str, duration_h: float) -> Steps:
+        # returns the loop's generator itself (no generator of its own): one frame less on
         # every resume of the case's work, which the workflow drives with ``yield from``
-        if case.whistled and tier in WHISTLE_TIERS and case.report_h != case.report_h:
-            return self.model.work(case, tier, duration_h, priority=True,
-                                   report_due_h=case.report_due_h)
-        return self.model.work(case, tier, duration_h)
+        if case.whistled and tier in WHISTLE_TIERS and math.isnan(case.report_h):
+            return self.ctx.work(case, tier, duration_h, priority=True,
+                                 report_due_h=case.report_due_h)
+        return self.ctx.work(case, tier, duration_h)

@@ -31,6 +31,7 @@ from pydantic import (
     field_validator,
 )
 
+from sim.model.workflow import registered_workflows
 from sim.policies import params_problems, parse_label, policy_problems
 from sim.run.runner import resolve_policy
 from sim.scenario.loader import (
@@ -49,7 +50,6 @@ from sim.scenario.loader import (
 from sim.scenario.scenario import Scenario
 
 __all__ = [
-    "SUMMARY_METRICS",
     "Configuration",
     "Experiment",
     "ExperimentSpec",
@@ -60,19 +60,16 @@ __all__ = [
     "make_experiment",
     "parse_halfwidth",
     "run_key",
+    "summary_metrics",
 ]
 
 #: Numeric per-run metrics of summary.csv (docs/outputs.md) that a precision target may name.
-SUMMARY_METRICS: tuple[str, ...] = (
-    "n_arrived", "n_closed", "n_open_end", "mean_resolution_h", "median_resolution_h",
-    "p90_resolution_h", "p95_resolution_h", "mean_response_h", "mean_wait_h",
-    "on_time_response_rate", "on_time_close_rate", "response_rate", "resolution_rate",
-    "satisfaction_rate", "whistles_per_100", "whistle_dept_hours", "mean_report_h",
-    "mean_report_late_h", "report_late_share", "preemptions_per_100", "misroute_rate",
-    "reopen_rate", "escalation_rate", "flareups_per_1000", "flareups_high_risk_per_1000",
-    "mean_wait_low_risk_h", "mean_wait_high_risk_h", "mean_dispatch_h", "mean_travel_h",
-    "mean_utilization", "max_unit_utilization", "workload_gini", "n_contacts",
-)
+
+
+def summary_metrics() -> tuple[str, ...]:
+    """Every summary metric a registered workflow defines (summary.csv columns), in order."""
+    return tuple(name for workflow in registered_workflows().values()
+                 for name in workflow.metrics)
 
 
 class _Strict(BaseModel):
@@ -122,8 +119,9 @@ class TargetSpec(_Strict):
     @field_validator("metric")
     @classmethod
     def _known_metric(cls, value: str) -> str:
-        if value not in SUMMARY_METRICS:
-            raise ValueError(f"unknown metric {value!r}; known: {list(SUMMARY_METRICS)}")
+        known = summary_metrics()
+        if value not in known:
+            raise ValueError(f"unknown metric {value!r}; known: {list(known)}")
         return value
 
     @field_validator("halfwidth")

@@ -1,7 +1,9 @@
 """Replications and policy comparisons: run a scenario, collect tidy frames, write outputs.
 
-Replication ``k`` uses :func:`sim.streams.replication_seed` (root seed, k) for *every* policy, so
-policies are compared on common random numbers (identical arrivals and case attributes).
+Replication ``k`` uses :func:`sim.stochastic.streams.replication_seed` (root seed, k) for
+*every* policy, so policies are compared on common random numbers (identical arrivals and case
+attributes). Each workflow the scenario runs gives its own per-item table (the closed loop's is
+``cases.parquet``) and its own summary metrics; the workload of the units is shared.
 """
 
 from __future__ import annotations
@@ -21,22 +23,13 @@ import pandas as pd
 
 from sim import __version__
 from sim.model.model import Model, RunResult
+from sim.model.workflow import Workflow, registered_workflows
 from sim.policies import parse_label
 from sim.run.output import atomic_write
 from sim.scenario.closed_loop import PolicySpec
 from sim.scenario.scenario import Scenario
 from sim.stochastic.streams import replication_seed
-from sim.workflows.closed_loop.metrics import backlog, derive, summarise
-
-#: Columns of cases.parquet in order (docs/outputs.md).
-CASE_COLUMNS = [
-    "policy", "replication", "case_id", "channel", "category", "grid", "street", "tier_final",
-    "t_arrival_h", "t_dispatched_h", "t_start_h", "t_onsite_h", "t_handled_h", "t_closed_h",
-    "response_h", "wait_h", "travel_h", "handle_h", "resolution_h", "escalations", "misroutes",
-    "reopened", "whistled", "report_h", "report_late_h", "preempted", "high_risk", "risk_score",
-    "response_due_h", "close_due_h", "on_time_response", "on_time_close",
-    "resolved", "satisfied", "flared", "warmup",
-]
+from sim.workflows.closed_loop.workflow import ClosedLoop
 
 
 def resolve_policy(scenario: Scenario, label: str | None) -> PolicySpec:
@@ -54,15 +47,23 @@ def resolve_policy(scenario: Scenario, label: str | None) -> PolicySpec:
 
 @dataclass
 class Replication:
-    """One finished run, with frames ready to be written."""
+    """One finished run, with frames ready to be written.
+
+    ``tables`` holds each workflow's per-item table by file stem (``cases`` for the closed
+    loop); ``cases`` is the closed loop's, or None (not kept, or no closed loop).
+    """
 
     policy: str
     replication: int
     seed: int
     summary: dict[str, Any]
-    cases: pd.DataFrame | None
+    tables: dict[str, pd.DataFrame]
     resources: pd.DataFrame
     backlog: pd.DataFrame
+
+    @property
+    def cases(self) -> pd.DataFrame | None:
+        return self.tables.get("cases")
 
 
 def run_one(scenario: Scenario, policy: PolicySpec, replication: int, root_seed: int,
@@ -75,45 +76,72 @@ def run_one(scenario: Scenario, policy: PolicySpec, replication: int, root_seed:
     if model_hook is not None:
         model_hook(model)
     result = model.run()
-    derive(result.cases, [d.response for d in model.category_deadline], model.calendar,
-           result.horizon_h, result.warmup_h)
     label = policy.label
     summary: dict[str, Any] = {
         "scenario": scenario.name,
         "policy": label,
         "replication": replication,
         "seed": seed,
-        **summarise(result.cases, result.resources, result.n_contacts),
-        "wall_time_s": time.perf_counter() - started,
     }
+    for wf in model.workflows:
+        columns = result.items[wf.name]
+        wf.derive(columns)
+        summary.update(wf.summarise(columns, result.resources, result.counts))
+    summary["wall_time_s"] = time.perf_counter() - started
     resources = pd.DataFrame(result.resources)
     resources.insert(0, "replication", replication)
     resources.insert(0, "policy", label)
     resources.insert(0, "scenario", scenario.name)
-    t, open_now = backlog(result.cases, result.horizon_h)
     backlog_df = pd.DataFrame({"scenario": scenario.name, "policy": label,
-                               "replication": replication, "t_h": t, "open_cases": open_now})
-    cases = case_frame(result, label, replication) if keep_cases else None
+                               "replication": replication,
+                               **backlog(model.workflows, result)})
+    tables = ({wf.table: item_frame(wf, result, label, replication) for wf in model.workflows}
+              if keep_cases else {})
     if trace:
-        summary["_trace"] = model.trace
+        summary["_trace"] = model.units.trace
         summary["_model"] = model
-    return Replication(label, replication, seed, summary, cases, resources, backlog_df)
+    return Replication(label, replication, seed, summary, tables, resources, backlog_df)
 
 
-def case_frame(result: RunResult, policy: str, replication: int) -> pd.DataFrame:
-    """The per-case table with labels instead of codes."""
-    c = result.cases
-    n = len(c["case_id"])
+def backlog(workflows: Sequence[Workflow], result: RunResult,
+            step_h: float = 1.0) -> dict[str, np.ndarray]:
+    """Open items (arrived, not done) of each workflow at every ``step_h`` from 0 to the
+    horizon: ``t_h`` and one column per workflow (the closed loop's ``open_cases``)."""
+    t = np.arange(0.0, result.horizon_h + 1e-9, step_h)
+    out: dict[str, np.ndarray] = {"t_h": t}
+    for wf in workflows:
+        columns = result.items[wf.name]
+        arrived = np.sort(columns[wf.stage_columns[0]])
+        done = columns[wf.stage_columns[-1]]
+        done = np.sort(done[~np.isnan(done)])
+        out[wf.backlog_column] = (np.searchsorted(arrived, t, side="right")
+                                  - np.searchsorted(done, t, side="right"))
+    return out
+
+
+def item_frame(workflow: Workflow, result: RunResult, policy: str,
+               replication: int) -> pd.DataFrame:
+    """A workflow's per-item table with labels instead of codes (``policy`` and
+    ``replication`` first)."""
+    c = result.items[workflow.name]
+    labels = result.labels[workflow.name]
+    n = len(next(iter(c.values()))) if c else 0
     data: dict[str, Any] = {
         "policy": pd.Categorical([policy] * n),
         "replication": np.full(n, replication, dtype=np.int32),
     }
-    for key in ("channel", "category", "grid", "street"):
-        data[key] = pd.Categorical.from_codes(c[key], categories=result.labels[key])
-    for name in CASE_COLUMNS:
-        if name not in data:
+    names = ["policy", "replication", *workflow.table_columns]
+    for name in workflow.table_columns:
+        if name in labels:
+            data[name] = pd.Categorical.from_codes(c[name], categories=labels[name])
+        else:
             data[name] = c[name]
-    return pd.DataFrame(data, columns=CASE_COLUMNS)
+    return pd.DataFrame(data, columns=names)
+
+
+def case_frame(result: RunResult, policy: str, replication: int) -> pd.DataFrame:
+    """The closed loop's per-case table (cases.parquet) with labels instead of codes."""
+    return item_frame(ClosedLoop, result, policy, replication)  # type: ignore[arg-type]
 
 
 @dataclass
@@ -133,12 +161,24 @@ class RunSet:
         rows = [{k: v for k, v in r.summary.items() if not k.startswith("_")} for r in self.runs]
         return pd.DataFrame(rows)
 
-    def cases(self) -> pd.DataFrame:
-        frames = [r.cases for r in self.runs if r.cases is not None]
-        out = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=CASE_COLUMNS)
-        for key in ("policy", "channel", "category", "grid", "street"):
-            out[key] = out[key].astype(str)
+    def workflows(self) -> list[type[Workflow]]:
+        """The workflows this scenario runs, in registration order."""
+        return [cls for cls in registered_workflows().values() if cls.active(self.scenario)]
+
+    def table(self, workflow: type[Workflow]) -> pd.DataFrame:
+        """One workflow's per-item table over every run (labels as text)."""
+        frames = [r.tables[workflow.table] for r in self.runs if workflow.table in r.tables]
+        if not frames:
+            return pd.DataFrame(columns=["policy", "replication", *workflow.table_columns])
+        out = pd.concat(frames, ignore_index=True)
+        for key in out.columns:
+            if key == "policy" or isinstance(out[key].dtype, pd.CategoricalDtype):
+                out[key] = out[key].astype(str)
         return out
+
+    def cases(self) -> pd.DataFrame:
+        """The closed loop's case table (cases.parquet)."""
+        return self.table(ClosedLoop)
 
     def resources(self) -> pd.DataFrame:
         return pd.concat([r.resources for r in self.runs], ignore_index=True)
@@ -184,7 +224,8 @@ def grids_frame(scenario: Scenario) -> pd.DataFrame:
 
 
 def write_outputs(runset: RunSet, out_dir: Path) -> list[Path]:
-    """Write cases.parquet, summary.csv, resources.csv, backlog.csv, grids.csv, run.json."""
+    """Write each workflow's table (cases.parquet …), summary.csv, resources.csv, backlog.csv,
+    grids.csv and run.json."""
     out_dir.mkdir(parents=True, exist_ok=True)
     written = []
 
@@ -193,7 +234,10 @@ def write_outputs(runset: RunSet, out_dir: Path) -> list[Path]:
         atomic_write(target, writer)
         written.append(target)
 
-    put("cases.parquet", lambda p: runset.cases().to_parquet(p, index=False))
+    for workflow in runset.workflows():
+        frame = runset.table(workflow)
+        put(f"{workflow.table}.parquet",
+            lambda p, frame=frame: frame.to_parquet(p, index=False))  # type: ignore[misc]
     put("summary.csv", lambda p: runset.summary().to_csv(p, index=False))
     put("resources.csv", lambda p: runset.resources().to_csv(p, index=False))
     put("backlog.csv", lambda p: runset.backlog().to_csv(p, index=False))

@@ -1,12 +1,13 @@
 """Per-case results streamed to Parquet in chunks, so memory stays flat for a city-year.
 
 A Beijing-scale year has ~10 M work orders; holding their columns in memory until the end of the
-run costs gigabytes. :class:`StreamingCaseLog` stands in for :class:`~sim.case_log.CaseLog` on a
-model (``model.log = ...`` before ``run()``): every ``chunk_rows`` closed cases it turns the
-chunk into column arrays, optionally adds the derived columns (:func:`sim.metrics.derive` works
-on any subset of cases), and writes them as one Parquet row group through
-:class:`ParquetCaseWriter`. Only the public interface of ``CaseLog`` is used (``append``,
-``to_arrays``, ``len``), so the streaming log keeps working whatever ``CaseLog`` stores inside.
+run costs gigabytes. :class:`StreamingCaseLog` stands in for a workflow's
+:class:`~sim.model.case_log.CaseLog` (``workflow.log = ...`` before ``run()``, see
+:func:`stream_cases`): every ``chunk_rows`` finished items it turns the chunk into column
+arrays, optionally adds the derived columns (a workflow's ``derive`` works on any subset of its
+items), and writes them as one Parquet row group through :class:`ParquetCaseWriter`. Only the
+public interface of ``CaseLog`` is used (``append``, ``to_arrays``, ``len``), so the streaming
+log keeps working whatever ``CaseLog`` stores inside.
 """
 
 from __future__ import annotations
@@ -22,12 +23,11 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from sim.model.case_log import CaseLog
-from sim.workflows.closed_loop.case import Case
 
 if TYPE_CHECKING:
     from sim.model.model import Model
 
-__all__ = ["ParquetCaseWriter", "StreamingCaseLog", "derive_for", "stream_cases"]
+__all__ = ["ParquetCaseWriter", "StreamingCaseLog", "stream_cases"]
 
 Columns = dict[str, np.ndarray]
 
@@ -105,7 +105,7 @@ class StreamingCaseLog(CaseLog):
     the columns of **no** cases, so nothing per-case stays in memory; read the file instead.
     """
 
-    def __init__(self, writer: ParquetCaseWriter, chunk_rows: int = 100_000,
+    def __init__(self, writer: ParquetCaseWriter, like: CaseLog, chunk_rows: int = 100_000,
                  derive: Callable[[Columns], None] | None = None,
                  constants: Mapping[str, Any] | None = None):
         if chunk_rows < 1:
@@ -115,15 +115,16 @@ class StreamingCaseLog(CaseLog):
         self.chunk_rows = chunk_rows
         self._derive = derive
         self._constants = dict(constants or {})
-        self._chunk = CaseLog()
+        self._like = like
+        self._chunk = like.empty_like()
         self._in_chunk = 0
         self.rows = 0
 
     def __len__(self) -> int:
         return self.rows
 
-    def append(self, case: Case) -> None:
-        self._chunk.append(case)
+    def append(self, item: Any) -> None:
+        self._chunk.append(item)
         self._in_chunk += 1
         if self._in_chunk >= self.chunk_rows:
             self.flush()
@@ -134,7 +135,7 @@ class StreamingCaseLog(CaseLog):
             return  # an empty chunk is written only to fix the schema of an empty file
         cols = self._chunk.to_arrays()
         n = self._in_chunk
-        self._chunk = CaseLog()
+        self._chunk = self._like.empty_like()
         self._in_chunk = 0
         if self._derive is not None:
             self._derive(cols)
@@ -145,7 +146,7 @@ class StreamingCaseLog(CaseLog):
 
     def to_arrays(self) -> Columns:
         self.flush()
-        return CaseLog().to_arrays()
+        return self._like.empty_like().to_arrays()
 
     def close(self) -> Path:
         """Flush and finish the file; returns its path."""
@@ -153,39 +154,24 @@ class StreamingCaseLog(CaseLog):
         return self.writer.close()
 
 
-def derive_for(model: Model) -> Callable[[Columns], None]:
-    """Per-chunk :func:`sim.metrics.derive` with the model's deadlines, calendar and horizon."""
-    from sim.workflows.closed_loop.metrics import derive
-
-    response = [d.response for d in model.category_deadline]
-
-    def run(cols: Columns) -> None:
-        derive(cols, response, model.calendar, model.horizon_h, model.warmup_h)
-
-    return run
-
-
 def stream_cases(model: Model, path: str | Path, chunk_rows: int = 100_000,
-                 derived: bool = True, compression: str = "zstd") -> StreamingCaseLog:
-    """Install a streaming case log on ``model`` (before ``run()``); close it after the run.
+                 derived: bool = True, compression: str = "zstd",
+                 workflow: str = "closed_loop") -> StreamingCaseLog:
+    """Install a streaming log on a workflow of ``model`` (before ``run()``); close it after.
 
     The file's metadata holds the label tables, so codes can be turned back into names.
     """
+    wf = model.workflow(workflow)
     metadata = {
         "scenario": model.scenario.name,
         "seed": model.seed,
         "policy": model.policy.label,
+        "workflow": wf.name,
         "horizon_h": model.horizon_h,
         "warmup_h": model.warmup_h,
-        "labels": {
-            "channel": model.channel_ids,
-            "category": model.category_ids,
-            "street": model.street_ids,
-            "deadline_class": model.deadline_class_names,
-            "grid": model.grid_ids,
-        },
+        "labels": wf.labels(),
     }
     writer = ParquetCaseWriter(path, metadata=metadata, compression=compression)
-    log = StreamingCaseLog(writer, chunk_rows, derive_for(model) if derived else None)
-    model.log = log
+    log = StreamingCaseLog(writer, wf.log, chunk_rows, wf.derive if derived else None)
+    wf.log = log
     return log

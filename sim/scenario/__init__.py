@@ -12,9 +12,9 @@ that reports every problem as ``file:line: path: message``, and routes up the la
 * :mod:`~sim.scenario.loader` — YAML with line numbers, overrides by dotted path, validation.
 """
 
-from sim.scenario.base import BUILTIN_SHIFTS, ShiftPattern, TeamSpec, parse_window
+from sim.scenario.base import BUILTIN_SHIFTS, Deadline, ShiftPattern, TeamSpec, parse_window
 from sim.scenario.checks import check_references
-from sim.scenario.closed_loop import Deadline, PolicyChoice, PolicySpec
+from sim.scenario.closed_loop import PolicyChoice, PolicySpec
 from sim.scenario.loader import Problem, ScenarioError, load_scenario, validate_data
 from sim.scenario.routes import route_for
 from sim.scenario.scenario import Scenario

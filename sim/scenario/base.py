@@ -115,6 +115,13 @@ class TeamSpec(Strict):
     skills: Skills = Field(default_factory=dict, description=SKILLS_DESCRIPTION)
 
 
+class Deadline(Strict):
+    """A time limit: ``value`` in ``unit`` (h, d, working_h, working_d), e.g. 接诉即办 deadlines."""
+
+    value: NonNegativeFloat
+    unit: Literal["h", "d", "working_h", "working_d"] = "h"
+
+
 class Travel(Strict):
     """Travel time from distance and speed; off → zero travel (textbook queues)."""
 

@@ -14,6 +14,7 @@ from sim.scenario.base import BUILTIN_SHIFTS
 from sim.scenario.closed_loop import TIER_KINDS
 from sim.scenario.routes import tiers_visited
 from sim.scenario.scenario import Scenario
+from sim.scenario.sections import registered_sections
 
 PathKey = tuple[str | int, ...]
 Problems = list[tuple[PathKey, str]]
@@ -39,8 +40,10 @@ def check_ids(scn: Scenario) -> Problems:
     _duplicates(org.streets, ("organisation", "streets"), "street", problems)
     _duplicates(org.communities, ("organisation", "communities"), "community", problems)
     _duplicates(org.departments, ("organisation", "departments"), "department", problems)
-    _duplicates(scn.categories, ("categories",), "category", problems)
-    _duplicates(scn.arrivals.channels, ("arrivals", "channels"), "channel", problems)
+    if scn.categories is not None:
+        _duplicates(scn.categories, ("categories",), "category", problems)
+    if scn.arrivals is not None:
+        _duplicates(scn.arrivals.channels, ("arrivals", "channels"), "channel", problems)
     return problems
 
 
@@ -57,7 +60,8 @@ def check_organisation(scn: Scenario) -> Problems:
 
     streets = {s.id for s in org.streets}
     communities = {c.id for c in org.communities}
-    categories = {c.id for c in scn.categories}
+    # a department's categories are its part of the closed loop's dispatch catalogue
+    categories = {c.id for c in scn.categories} if scn.categories is not None else None
     for i, street in enumerate(org.streets):
         need_shift(("organisation", "streets", i, "team", "shift"), street.team.shift)
     for i, com in enumerate(org.communities):
@@ -87,7 +91,7 @@ def check_organisation(scn: Scenario) -> Problems:
     for i, dept in enumerate(org.departments):
         need_shift(("organisation", "departments", i, "shift"), dept.shift)
         for j, cat in enumerate(dept.categories):
-            if cat not in categories:
+            if categories is not None and cat not in categories:
                 problems.append(
                     (
                         ("organisation", "departments", i, "categories", j),
@@ -105,6 +109,7 @@ def check_categories(scn: Scenario) -> Problems:
     """Each category's tiers, deadline class, entry, handling times, and the units its cases can
     reach (an owning department, joint departments, staffed communities and streets)."""
     problems: Problems = []
+    assert scn.categories is not None
     org = scn.organisation
     ladder = scn.escalation.ladder
     departments = {d.id for d in org.departments}
@@ -241,7 +246,7 @@ def check_skills(scn: Scenario) -> Problems:
             if n > size:
                 problems.append(((*path, skill), f"{n} workers with skill {skill!r} in a team "
                                                  f"of {size}"))
-    for i, cat in enumerate(scn.categories):
+    for i, cat in enumerate(scn.categories or ()):
         if cat.skill is not None and cat.skill not in known_skills:
             problems.append(
                 (("categories", i, "skill"), f"no team has skill {cat.skill!r}; known skills: "
@@ -263,6 +268,7 @@ def check_grid_workers(scn: Scenario) -> Problems:
     """Grids have workers when cases go to the grid tier (or grids handle what they find)."""
     org = scn.organisation
     ladder = scn.escalation.ladder
+    assert scn.categories is not None and scn.arrivals is not None
     grid_tier_used = any("grid" in tiers_visited(c, ladder) for c in scn.categories)
     if not grid_tier_used and all(ch.via_dispatch for ch in scn.arrivals.channels):
         return []
@@ -282,6 +288,7 @@ def check_channels(scn: Scenario) -> Problems:
     """Hotline channels need a hotline; category mixes name known categories; surges start
     within the horizon."""
     problems: Problems = []
+    assert scn.categories is not None and scn.arrivals is not None
     categories = {c.id for c in scn.categories}
     for i, ch in enumerate(scn.arrivals.channels):
         path: PathKey = ("arrivals", "channels", i)
@@ -303,19 +310,29 @@ def check_channels(scn: Scenario) -> Problems:
     return problems
 
 
-#: every check, in the order of the file's sections
-CHECKS: tuple[Callable[[Scenario], Problems], ...] = (
-    check_ids,
-    check_organisation,
-    check_categories,
-    check_working_time,
-    check_skills,
-    check_escalation,
-    check_grid_workers,
-    check_channels,
+Check = Callable[[Scenario], Problems]
+
+#: every check, in the order of the file's sections, and whether it is the closed loop's
+CHECKS: tuple[tuple[Check, bool], ...] = (
+    (check_ids, False),
+    (check_organisation, False),
+    (check_categories, True),
+    (check_working_time, True),
+    (check_skills, False),
+    (check_escalation, True),
+    (check_grid_workers, True),
+    (check_channels, True),
 )
 
 
 def check_references(scn: Scenario) -> Problems:
-    """Every cross-reference problem of ``scn``, section by section."""
-    return [problem for check in CHECKS for problem in check(scn)]
+    """Every cross-reference problem of ``scn``, section by section (the closed loop's only
+    when it runs), then those of the workflow sections it gives."""
+    problems = [problem for check, closed_loop in CHECKS
+                if scn.has_closed_loop or not closed_loop for problem in check(scn)]
+    sections = registered_sections()
+    for key in scn.section_keys:
+        section_check = sections[key].check
+        if section_check is not None:
+            problems.extend(section_check(scn, scn.section(key)))
+    return problems

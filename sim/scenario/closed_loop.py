@@ -17,18 +17,11 @@ from pydantic import (
     model_validator,
 )
 
-from sim.scenario.base import Identifier, Probability, Strict
+from sim.scenario.base import Deadline, Identifier, Probability, Strict
 from sim.stochastic.distributions import Distribution
 
 #: Unit kinds that can hold a case, lowest first; the escalation ladder is a subsequence.
 TIER_KINDS = ("grid", "community", "street", "department", "joint")
-
-
-class Deadline(Strict):
-    """A time limit: ``value`` in ``unit`` (h, d, working_h, working_d) — 接诉即办 deadlines."""
-
-    value: NonNegativeFloat
-    unit: Literal["h", "d", "working_h", "working_d"] = "h"
 
 
 class DeadlineClass(Strict):

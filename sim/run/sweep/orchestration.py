@@ -277,6 +277,8 @@ def run_sweep(exp: Experiment, out_dir: str | Path, *, workers: int | None = Non
             atomic_write(out / TARGET_FILE, lambda p: target_table.to_csv(p, index=False))
         outcome.runs_file = collect_runs(out, exp, reps)
     except BaseException:
+        # the pool is stopped by now: a worker ended mid-write left only a temporary file
+        _clean_temporaries(out)
         outcome.replications = dict(reps)
         outcome.wall_time_s = time.perf_counter() - started
         _write_manifest(out, "interrupted", outcome)

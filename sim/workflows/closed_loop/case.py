@@ -86,3 +86,8 @@ class Case:
         self.tier_final = ""
         self.resolved = False
         self.satisfied = False
+
+    def mark_dispatched(self, now_h: float) -> None:
+        """Record the first dispatch decision (a redispatch after a misroute keeps it)."""
+        if self.t_dispatched_h != self.t_dispatched_h:  # NaN: no decision yet
+            self.t_dispatched_h = now_h

@@ -4,9 +4,9 @@ receive (受理: hotline intake) → register (立案) → dispatch (派遣) →
 from the entry tier upwards until one solves it (escalating in between) → verify (核查) →
 close (结案) → evaluate (评价), reopening when the citizen is not satisfied.
 
-This is one *workflow* among possible others (a one-window approval workflow, 一网通办, would be
-another generator function driven by the same :class:`sim.model.Model`). Zero-duration stages
-schedule no event, so with every feature off the loop is a plain queue.
+Zero-duration stages schedule no event, so with every feature off the loop is a plain queue.
+The stages themselves are :class:`~sim.workflows.closed_loop.stages.Stages`; dispatch and
+escalation are the policies' (:mod:`sim.policies`).
 """
 
 from __future__ import annotations
@@ -14,27 +14,27 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from sim.model.model import Model
     from sim.workflows.closed_loop.case import Case
+    from sim.workflows.closed_loop.workflow import ClosedLoop
 
 
-def closed_loop(model: Model, case: Case, via_dispatch: bool, intake: bool) -> Any:
-    """The life of one case; ``model`` supplies the organisation, policies and random draws."""
-    env = model.env
-    model.open_cases[case.id] = case
+def closed_loop(loop: ClosedLoop, case: Case, via_dispatch: bool, intake: bool) -> Any:
+    """The life of one case; ``loop`` supplies the stages, policies and random draws."""
+    env = loop.env
+    loop.open_cases[case.id] = case
     if intake:
-        yield from model.hotline_intake(case)
-    if model.registration is not None:
-        reg_h = model.registration()
+        yield from loop.hotline_intake(case)
+    if loop.registration is not None:
+        reg_h = loop.registration()
         if reg_h > 0.0:
             yield env.timeout(reg_h)
     if via_dispatch:
-        yield from model.dispatch_policy.dispatch(case)
+        yield from loop.dispatch_policy.dispatch(case)
     else:
         case.t_dispatched_h = env.now  # discovered and handled by the grid itself (自行处置)
 
-    escalation = model.escalation_policy
-    work = model.case_work
+    escalation = loop.escalation_policy
+    work = loop.case_work
     route = case.route
     last = len(route) - 1
     solved_here = case.solvable != "none"
@@ -43,25 +43,25 @@ def closed_loop(model: Model, case: Case, via_dispatch: bool, intake: bool) -> A
             case.escalations += 1
             yield from escalation.escalate(case, route[step - 1], tier)
         succeeds = step == last and solved_here
-        duration_h = model.handling_h(case, tier)
+        duration_h = loop.handling_h(case, tier)
         if not succeeds:
-            duration_h *= model.attempt_fraction
+            duration_h *= loop.attempt_fraction
         yield from work(case, tier, duration_h)
         case.tier_final = tier
     case.resolved = solved_here
     case.t_handled_h = env.now
 
     while True:
-        if model.verification is not None:
-            ver_h = model.verification()
+        if loop.verification is not None:
+            ver_h = loop.verification()
             if ver_h > 0.0:
                 yield env.timeout(ver_h)
-        satisfied = model.evaluate(case, env.now)
-        if satisfied or not case.resolved or not model.reopen(case):
+        satisfied = loop.evaluate(case, env.now)
+        if satisfied or not case.resolved or not loop.reopen(case):
             break
         case.reopened += 1  # not satisfied: the matter goes back to the tier that solved it
-        yield from work(case, case.tier_final, model.handling_h(case, case.tier_final))
+        yield from work(case, case.tier_final, loop.handling_h(case, case.tier_final))
         case.t_handled_h = env.now
     case.satisfied = satisfied
     case.t_closed_h = env.now
-    model.close(case)
+    loop.close(case)

@@ -18,6 +18,31 @@ from sim.stochastic.estimators import gini, km_quantiles
 
 FIELD_KINDS = ("grid", "community", "street", "department")
 
+#: the metrics :func:`summarise` defines, in summary.csv order (docs/outputs.md)
+SUMMARY_METRICS: tuple[str, ...] = (
+    "n_arrived", "n_closed", "n_open_end", "mean_resolution_h", "median_resolution_h",
+    "p90_resolution_h", "p95_resolution_h", "mean_response_h", "mean_wait_h",
+    "on_time_response_rate", "on_time_close_rate", "response_rate", "resolution_rate",
+    "satisfaction_rate", "whistles_per_100", "whistle_dept_hours", "mean_report_h",
+    "mean_report_late_h", "report_late_share", "preemptions_per_100", "misroute_rate",
+    "reopen_rate", "escalation_rate", "flareups_per_1000", "flareups_high_risk_per_1000",
+    "mean_wait_low_risk_h", "mean_wait_high_risk_h", "mean_dispatch_h", "mean_travel_h",
+    "mean_utilization", "max_unit_utilization", "workload_gini", "n_contacts",
+)
+
+#: the headline table after a run: (summary metric, column title, format)
+HEADLINE: tuple[tuple[str, str, str], ...] = (
+    ("n_arrived", "cases", "{:.0f}"),
+    ("median_resolution_h", "median h", "{:.1f}"),
+    ("p90_resolution_h", "p90 h", "{:.1f}"),
+    ("on_time_close_rate", "on time", "{:.1%}"),
+    ("response_rate", "response", "{:.1%}"),
+    ("resolution_rate", "resolved", "{:.1%}"),
+    ("satisfaction_rate", "satisfied", "{:.1%}"),
+    ("flareups_per_1000", "flare/1k", "{:.1f}"),
+    ("mean_utilization", "util", "{:.0%}"),
+)
+
 
 def due_times(t_h: np.ndarray, deadline: Deadline, calendar: WorkingCalendar) -> np.ndarray:
     """Vectorised deadline times (calendar or working time)."""

@@ -1,0 +1,88 @@
+"""What a policy may use: the closed loop it serves (:class:`PolicyContext`) and the fields of a
+case it may read or set (:class:`CaseView`). Typed doors, kept true by the type checker.
+
+The closed loop (:class:`sim.workflows.closed_loop.workflow.ClosedLoop`) is a
+:class:`PolicyContext`, and its :class:`~sim.workflows.closed_loop.case.Case` a
+:class:`CaseView`. Through ``units`` a policy reaches the teams and the geography; it changes how
+units work only through their declared hooks (``units.set_worker_pick``,
+``units.set_queue_order``, :meth:`PolicyContext.enable_preemption`, a dispatch policy's
+``acquire``), never by patching attributes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING, Protocol
+
+if TYPE_CHECKING:
+    import simpy
+
+    from sim.model.units import Units
+    from sim.scenario.scenario import Scenario
+    from sim.stochastic.streams import Streams
+
+__all__ = ["CaseView", "PolicyContext", "Steps"]
+
+#: What a policy step gives the workflow to ``yield from``: SimPy events, usually a generator
+#: (``yield env.timeout(h)`` …). A step that takes no time may return an empty tuple.
+Steps = Iterable["simpy.Event"]
+
+
+class CaseView(Protocol):
+    """The fields of a work order (工单) a policy reads, and the few it sets."""
+
+    id: int
+    category: int
+    grid: int
+    street: int
+    t_arrival_h: float
+    #: closure deadline (接诉即办), hours from the start of the run
+    close_due_h: float
+    #: latent attributes drawn at arrival, identical under every policy: the true high-risk
+    #: flag (a classifier sees it only through ``risk_u``), the uniforms behind a classifier's
+    #: score and behind the street's "strong concern" judgement
+    high_risk: bool
+    risk_u: float
+    concern_u: float
+    #: set by policies: predicted risk score, wrong dispatches (退单), whistle (吹哨) fields
+    risk: float
+    misroutes: int
+    whistled: bool
+    t_whistle_h: float
+    report_due_h: float
+    report_h: float
+    t_dispatched_h: float
+
+    def mark_dispatched(self, now_h: float) -> None:
+        """Record the first dispatch decision (a redispatch after a misroute keeps it)."""
+        ...
+
+
+class PolicyContext(Protocol):
+    """The closed loop as a policy sees it."""
+
+    env: simpy.Environment
+    #: named random streams: a policy draws only from streams it names (``("dispatch", …)``)
+    streams: Streams
+    scenario: Scenario
+    #: teams, shifts and geography, with their declared hooks
+    units: Units
+    #: per category: the skill bit it needs (0: none), the handling multiplier without it, and
+    #: its deadline class
+    category_skill_bit: Sequence[int]
+    category_unskilled: Sequence[float]
+    deadline_class_names: Sequence[str]
+
+    def work(self, case: CaseView, tier: str, duration_h: float, priority: bool = False,
+             report_due_h: float | None = None) -> Steps:
+        """Queue for the unit(s) at ``tier``, travel, handle for ``duration_h``, release
+        (``priority``: a summons ahead of the queues; ``report_due_h``: a whistle's deadline)."""
+        ...
+
+    def mean_handling_h(self, category: int, tier: str) -> float:
+        """Mean hands-on hours of a category at a tier (for policies that plan ahead)."""
+        ...
+
+    def enable_preemption(self, kinds: Iterable[str]) -> None:
+        """Let a whistle pre-empt ordinary single-worker jobs of units of these kinds."""
+        ...
