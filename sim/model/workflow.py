@@ -152,8 +152,12 @@ def register_workflow(cls: W) -> W:
 
 
 def registered_workflows() -> dict[str, type[Workflow]]:
-    """Every workflow by name, in registration order (the closed loop first)."""
+    """Every workflow by name: the built-in ones first, then plug-ins in registration order
+    (the order in which a run builds them, starts their arrivals and writes their metrics)."""
     for module in BUILTIN_WORKFLOWS:
         importlib.import_module(module)
     load_plugins()
-    return dict(_WORKFLOWS)
+    builtin = sorted((cls for cls in _WORKFLOWS.values() if cls.__module__ in BUILTIN_WORKFLOWS),
+                     key=lambda cls: BUILTIN_WORKFLOWS.index(cls.__module__))
+    rest = [cls for cls in _WORKFLOWS.values() if cls.__module__ not in BUILTIN_WORKFLOWS]
+    return {cls.name: cls for cls in (*builtin, *rest)}
