@@ -29,8 +29,11 @@ demo: $(VENV)/.installed
 test: $(STAMP)
 	$(BIN)/python -m pytest -q
 
+# ruff, the type checker on sim/ and analysis/, and the package layers (pyproject.toml)
 lint: $(STAMP)
 	$(BIN)/ruff check .
+	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 # Regenerate tests/golden/ after a deliberate change of behaviour; commit it on its own, saying why.
 golden: $(STAMP)
@@ -40,4 +43,4 @@ bench: $(STAMP)
 	$(BIN)/python -m benchmarks
 
 clean:
-	rm -rf $(VENV) results .pytest_cache .ruff_cache
+	rm -rf $(VENV) results .pytest_cache .ruff_cache .mypy_cache

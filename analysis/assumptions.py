@@ -138,8 +138,8 @@ def read_assumptions(scenario_file: Path | str) -> list[Assumption]:
     for index, (raw, entry) in enumerate(zip(lines, parsed, strict=True)):
         if entry is None or not _MARK_PATTERN.search(raw):
             continue
-        path, value, comment = entry
-        if not path:
+        key_path, value, comment = entry
+        if not key_path:
             # a comment-only line; the file's header comment explains notation, not a value
             if index < first_content:
                 continue
@@ -148,8 +148,8 @@ def read_assumptions(scenario_file: Path | str) -> list[Assumption]:
                 continue
             reported_blocks.add(start)
             comment = " ".join(e[2] for e in parsed[start:end] if e is not None)
-            path, value = _neighbour_key(parsed, end - 1)
-        found.append(Assumption(index + 1, path, comment or raw.strip(), value))
+            key_path, value = _neighbour_key(parsed, end - 1)
+        found.append(Assumption(index + 1, key_path, comment or raw.strip(), value))
     return found
 
 

@@ -13,6 +13,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -119,7 +120,7 @@ def _wrap_policy(policy: str) -> str:
 
 
 def _policy_legend(target: Figure | Axes, policies: Sequence[str], colors: Mapping[str, str],
-                   lang: str, **kwargs: object) -> None:
+                   lang: str, **kwargs: Any) -> None:
     handles = [Patch(facecolor=colors[p], edgecolor="none", label=p) for p in policies]
     target.legend(handles=handles, title=label("policy", lang), **kwargs)
 

@@ -14,11 +14,14 @@ import functools
 import importlib
 import warnings
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from matplotlib import font_manager
 
 from analysis.labels import LANGS
+
+if TYPE_CHECKING:
+    from matplotlib.typing import RcKeyType
 
 #: Latin font that matplotlib always ships; used for digits and Latin text in English charts.
 LATIN_FAMILY = "DejaVu Sans"
@@ -113,7 +116,7 @@ def embedded_font_css(text: str) -> str:
     import base64
     import io
 
-    from fontTools import subset
+    from fontTools import subset  # type: ignore[import-untyped]  # ships no type information
 
     options = subset.Options()
     options.flavor = "woff"
@@ -151,7 +154,7 @@ def resolve_lang(lang: str) -> str:
     return lang
 
 
-def font_rc(lang: str) -> dict[str, Any]:
+def font_rc(lang: str) -> dict[RcKeyType, Any]:
     """Matplotlib rc settings for a language, for use with ``matplotlib.rc_context``.
 
     Both languages list the CJK font as a per-glyph fallback, so Chinese grid or street names

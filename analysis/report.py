@@ -17,7 +17,7 @@ import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict
 
 import pandas as pd
 from matplotlib import rc_context
@@ -134,6 +134,14 @@ def _tier_names(run: Mapping[str, Any]) -> dict[str, str]:
     return {str(k): str(v) for k, v in names.items()} if isinstance(names, Mapping) else {}
 
 
+class _ChartArgs(TypedDict):
+    """Keyword arguments every chart of the report takes."""
+
+    policies: Sequence[str]
+    colors: Mapping[str, str]
+    lang: str
+
+
 def _sweep_params(runs: pd.DataFrame) -> list[str]:
     """Swept parameters: numeric columns of runs.parquet named by a dotted scenario path
     (``arrivals.scale``) that take more than one value."""
@@ -146,7 +154,7 @@ def _render_charts(outputs: RunOutputs, policies: Sequence[str], colors: Mapping
     """Draw every chart the available files allow."""
     specs: list[tuple[str, str, str, Callable[[], Figure]]] = []
     o = outputs
-    common = {"policies": policies, "colors": colors, "lang": lang}
+    common: _ChartArgs = {"policies": policies, "colors": colors, "lang": lang}
     if o.cases is not None:
         specs.append(("ecdf", "ecdf_title", "caption_ecdf",
                       lambda: charts.resolution_ecdf(o.cases, **common)))
@@ -178,9 +186,10 @@ def _render_charts(outputs: RunOutputs, policies: Sequence[str], colors: Mapping
     if o.runs is not None:
         params = _sweep_params(o.runs)
         for param in params[:MAX_SWEEP_PARAMS]:
-            specs.append((f"sweep_{param}", "", "caption_sweep",
-                          lambda p=param: charts.sweep_lines(o.runs, p, confidence=confidence,
-                                                             **common)))
+            def draw_sweep(p: str = param) -> Figure:
+                return charts.sweep_lines(o.runs, p, confidence=confidence, **common)
+
+            specs.append((f"sweep_{param}", "", "caption_sweep", draw_sweep))
         if len(params) >= 2:
             specs.append(("sweep_heatmap", "", "caption_heatmap",
                           lambda: charts.sweep_heatmap(o.runs, params[0], params[1], **common)))

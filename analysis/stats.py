@@ -315,6 +315,7 @@ def pooled_percentiles(cases: pd.DataFrame, percentiles: Sequence[float] = (50, 
             points = np.full(len(quantiles), math.nan)
             boots = np.full((n_boot, len(quantiles)), math.nan)
         elif censored:
+            assert horizon_h is not None  # censored implies a horizon
             observed, closed, run_index = _censored_sample(by_run, value, horizon_h)
             points = np.array(km_quantiles(observed, closed, tuple(quantiles)))  # as summary.csv
             boots = _weighted_km(observed, closed, run_index, counts.astype(float), quantiles)

@@ -382,7 +382,7 @@ def write_synthetic_sweep(out_dir: Path | str,
     """
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    rows = []
+    rows: list[pd.DataFrame] = []
     for scale in arrival_scales:
         for workers in workers_per_grid:
             org = _organisation(8, [workers] * 8)

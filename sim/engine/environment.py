@@ -9,12 +9,14 @@ from heapq import heapify, heappop, heappush
 from typing import Any
 
 import simpy
-from simpy.core import BoundClass, EmptySchedule, StopSimulation
-from simpy.events import NORMAL, URGENT, Event, Timeout
+from simpy.core import BoundClass, EmptySchedule, SimTime, StopSimulation
+from simpy.events import NORMAL, URGENT, Event, EventPriority, Timeout
 
 __all__ = ["Environment"]
 
 _new_timeout = Timeout.__new__
+#: a pending event: (time, priority, insertion number, event), SimPy's order
+_Entry = tuple[SimTime, EventPriority, int, Event]
 #: bucket of events scheduled at infinity: a float, so it sorts after every bucket number
 _NEVER = math.inf
 
@@ -46,9 +48,9 @@ class Environment(simpy.Environment):
 
     #: the current simulation time (an instance attribute; this class value only hides the
     #: read-only property of ``simpy.Environment``)
-    now: float = 0.0  # type: ignore[assignment]
+    now: float = 0.0
 
-    @property  # type: ignore[override]
+    @property
     def _now(self) -> float:
         return self.now
 
@@ -64,9 +66,9 @@ class Environment(simpy.Environment):
         for name, attr in vars(simpy.Environment).items():
             if type(attr) is BoundClass and name not in vars(Environment):
                 setattr(self, name, getattr(self, name))
-        self._queue: list[tuple[float, int, int, Event]] = []  # the current bucket, a heap
+        self._queue: list[_Entry] = []  # the current bucket, a heap
         # bucket number (an int, or _NEVER) → its events, and a heap of those numbers
-        self._later: dict[float, list[tuple[float, int, int, Event]]] = {}
+        self._later: dict[float, list[_Entry]] = {}
         self._buckets: list[float] = []
         self._per_h = 1.0 / bucket_h
         self._bucket = self._bucket_of(self.now)  # the bucket the clock is in
@@ -89,7 +91,8 @@ class Environment(simpy.Environment):
         except OverflowError:  # at infinity
             return _NEVER
 
-    def _push(self, entry: tuple[float, int, int, Event]) -> None:
+    def _push(self, entry: _Entry) -> None:
+        bucket: float
         try:
             bucket = int(entry[0] * self._per_h)  # _bucket_of, inlined
         except OverflowError:
@@ -104,7 +107,7 @@ class Environment(simpy.Environment):
         else:
             later.append(entry)
 
-    def _advance(self) -> list[tuple[float, int, int, Event]]:
+    def _advance(self) -> list[_Entry]:
         """The current bucket is empty: make the next non-empty one current (its heap)."""
         if not self._buckets:
             raise EmptySchedule
@@ -122,7 +125,8 @@ class Environment(simpy.Environment):
             return min(self._later[self._buckets[0]])[0]
         return math.inf
 
-    def schedule(self, event: Event, priority: int = NORMAL, delay: float = 0) -> None:
+    def schedule(self, event: Event, priority: EventPriority = NORMAL,
+                 delay: SimTime = 0) -> None:
         """Schedule ``event`` with ``priority`` after ``delay`` (SimPy's signature)."""
         self._push((self.now + delay, priority, next(self._eid), event))
 
@@ -138,6 +142,7 @@ class Environment(simpy.Environment):
         event._ok = True
         # _push, inlined
         at = self.now + delay
+        bucket: float
         try:
             bucket = int(at * self._per_h)
         except OverflowError:
@@ -183,13 +188,14 @@ class Environment(simpy.Environment):
                 except IndexError:
                     queue = self._advance()  # EmptySchedule when nothing is left
                     continue
-                callbacks, event.callbacks = event.callbacks, None
+                # None marks the event processed, as SimPy does (its type says list)
+                callbacks, event.callbacks = event.callbacks, None  # type: ignore[assignment]
                 try:
                     for callback in callbacks:
                         callback(event)
                 except StopSimulation:
                     event.callbacks = callbacks[callbacks.index(callback) + 1 :]
-                    self.schedule(event, URGENT - 1)
+                    self.schedule(event, EventPriority(URGENT - 1))
                     raise
                 if not event._ok and not hasattr(event, "_defused"):
                     exc = type(event._value)(*event._value.args)

@@ -65,7 +65,7 @@ class LeanProcess(Process):
                 if event._ok:
                     event = generator.send(event._value)
                 else:
-                    event._defused = True  # type: ignore[attr-defined]
+                    event._defused = True
                     exc = type(event._value)(*event._value.args)
                     exc.__cause__ = event._value
                     event = generator.throw(exc)
@@ -114,7 +114,7 @@ class Ticker:
         start = Event(env)
         start._ok = True
         start._value = None
-        start.callbacks.append(self)  # type: ignore[union-attr]
+        start.callbacks.append(self)
         env.schedule(start, URGENT)
 
     def __call__(self, _event: Event) -> None:
@@ -122,4 +122,4 @@ class Ticker:
             delay = self._next()
         except StopIteration:
             return
-        self._env.timeout(delay).callbacks.append(self)  # type: ignore[union-attr]
+        self._env.timeout(delay).callbacks.append(self)

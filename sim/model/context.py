@@ -24,22 +24,43 @@ __all__ = ["ModelContext"]
 
 
 class ModelContext(Protocol):
-    """The shared parts of one replication."""
+    """The shared parts of one replication (read-only members and two methods)."""
 
-    #: the SimPy environment (the clock is ``env.now``, in hours)
-    env: simpy.Environment
-    #: named random streams of this replication (draw only from streams you name)
-    streams: Streams
-    scenario: Scenario
-    #: the policy combination this replication runs (the closed loop's dispatch+escalation)
-    policy: PolicySpec
-    #: working time and holidays, for deadlines in working hours or days (工作日)
-    calendar: WorkingCalendar
-    #: teams of workers, their shifts and the grids' geography
-    units: Units
-    horizon_h: float
-    #: items arriving before this are excluded from summary metrics
-    warmup_h: float
+    @property
+    def env(self) -> simpy.Environment:
+        """The SimPy environment; the clock ``env.now`` is in hours."""
+        ...
+
+    @property
+    def streams(self) -> Streams:
+        """Named random streams of this replication: draw only from streams you name."""
+        ...
+
+    @property
+    def scenario(self) -> Scenario: ...
+
+    @property
+    def policy(self) -> PolicySpec:
+        """The policy combination this replication runs (the closed loop's)."""
+        ...
+
+    @property
+    def calendar(self) -> WorkingCalendar:
+        """Working time and holidays, for deadlines in working hours or days (工作日)."""
+        ...
+
+    @property
+    def units(self) -> Units:
+        """Teams of workers, their shifts and the grids' geography."""
+        ...
+
+    @property
+    def horizon_h(self) -> float: ...
+
+    @property
+    def warmup_h(self) -> float:
+        """Items arriving before this are excluded from summary metrics."""
+        ...
 
     def due_h(self, t_h: float, deadline: Deadline) -> float:
         """Time at which ``deadline`` runs out for an event at ``t_h``."""

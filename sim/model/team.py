@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import heapq
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from itertools import count
 from typing import Any
 
@@ -141,7 +141,7 @@ class Team:
         self._heap: list[tuple[Any, int, simpy.Event, Any]] | tuple[()] = _NO_LANE
         self._tiebreak: count[int] | None = None
         self.queue_key: Callable[[Any], Any] | None = None
-        self.pick: Callable[[deque[Worker], Any], Worker] | None = None
+        self.pick: Callable[[Sequence[Worker], Any], Worker] | None = None
         if len(on_intervals) > 1:  # touching intervals are one shift (no off-and-on at the seam)
             on_intervals = merge_intervals(on_intervals[:, 0], on_intervals[:, 1])
         self.intervals = on_intervals
@@ -231,11 +231,12 @@ class Team:
                 self._fifo = deque()
             self._fifo.append((event, case))  # type: ignore[union-attr]
         else:
-            if self._heap is _NO_LANE:
+            tiebreak = self._tiebreak
+            if tiebreak is None:  # the first to queue by key: the lane and its tie-breaker
                 self._heap = []
-                self._tiebreak = count()
+                tiebreak = self._tiebreak = count()
             heapq.heappush(self._heap,  # type: ignore[arg-type]
-                           (self.queue_key(case), next(self._tiebreak), event, case))
+                           (self.queue_key(case), next(tiebreak), event, case))
         if self.free:
             self._hand_over(self.free.popleft())
         return event

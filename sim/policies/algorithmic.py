@@ -194,12 +194,12 @@ class AlgorithmicDispatch(DispatchPolicy):
             near = []
             for i in found:
                 team = staffed[i]
-                d = units.distance_km(*team.home, g)
+                d = units.distance_km(team.home[0], team.home[1], g)
                 if team.site == g or d <= radius_km:
                     near.append((team.site != g, d, team.site, team))
             own = units.grid_teams[g]
             if own.workers and all(item[3] is not own for item in near):
-                near.append((False, units.distance_km(*own.home, g), g, own))
+                near.append((False, units.distance_km(own.home[0], own.home[1], g), g, own))
             near.sort(key=lambda item: item[:3])
             pools[g] = [item[3] for item in near]
         return pools
@@ -218,9 +218,9 @@ class AlgorithmicDispatch(DispatchPolicy):
                 worker = pick(free, case) if pick is not None else free[0]
                 worker.team.take(worker, case)
                 return worker
-            worker = open_teams[0].try_acquire(case)  # nearest grid with someone free
-            assert worker is not None
-            return worker
+            nearest = open_teams[0].try_acquire(case)  # nearest grid with someone free
+            assert nearest is not None
+            return nearest
         if not pool:
             return team.request(case)
         if self.params.rule == "least_loaded":

@@ -12,7 +12,7 @@ units work only through their declared hooks (``units.set_worker_pick``,
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
     import simpy
@@ -59,24 +59,46 @@ class CaseView(Protocol):
 
 
 class PolicyContext(Protocol):
-    """The closed loop as a policy sees it."""
+    """The closed loop as a policy sees it (read-only members and three methods)."""
 
-    env: simpy.Environment
-    #: named random streams: a policy draws only from streams it names (``("dispatch", …)``)
-    streams: Streams
-    scenario: Scenario
-    #: teams, shifts and geography, with their declared hooks
-    units: Units
-    #: per category: the skill bit it needs (0: none), the handling multiplier without it, and
-    #: its deadline class
-    category_skill_bit: Sequence[int]
-    category_unskilled: Sequence[float]
-    deadline_class_names: Sequence[str]
+    @property
+    def env(self) -> simpy.Environment: ...
 
-    def work(self, case: CaseView, tier: str, duration_h: float, priority: bool = False,
+    @property
+    def streams(self) -> Streams:
+        """Named random streams: a policy draws only from streams it names (``"dispatch"``…)."""
+        ...
+
+    @property
+    def scenario(self) -> Scenario: ...
+
+    @property
+    def units(self) -> Units:
+        """Teams, shifts and geography, with their declared hooks."""
+        ...
+
+    @property
+    def category_skill_bit(self) -> Sequence[int]:
+        """Per category: the skill bit it needs (0: none)."""
+        ...
+
+    @property
+    def category_unskilled(self) -> Sequence[float]:
+        """Per category: the handling multiplier when nobody sent has the skill."""
+        ...
+
+    @property
+    def deadline_class_names(self) -> Sequence[str]:
+        """Per category: its deadline class."""
+        ...
+
+    def work(self, case: Any, tier: str, duration_h: float, priority: bool = False,
              report_due_h: float | None = None) -> Steps:
         """Queue for the unit(s) at ``tier``, travel, handle for ``duration_h``, release
-        (``priority``: a summons ahead of the queues; ``report_due_h``: a whistle's deadline)."""
+        (``priority``: a summons ahead of the queues; ``report_due_h``: a whistle's deadline).
+
+        ``case`` is a case the loop handed the policy (the loop's own record: the loop records
+        waits and times on it, which :class:`CaseView` does not show)."""
         ...
 
     def mean_handling_h(self, category: int, tier: str) -> float:

@@ -11,6 +11,10 @@ reductions).
 
 from __future__ import annotations
 
+from collections.abc import Generator
+from typing import Any
+
+import simpy
 from pydantic import Field
 
 from sim.policies.base import DispatchPolicy, register_dispatch
@@ -56,7 +60,7 @@ class ManualDispatch(DispatchPolicy):
             return ()  # no generator to make for a step that takes no time
         return self._through_desk(case)
 
-    def _through_desk(self, case: CaseView) -> Steps:
+    def _through_desk(self, case: CaseView) -> Generator[simpy.Event, Any, None]:
         """The desk's steps: queue for a dispatcher, triage, and a misroute's way back."""
         ctx = self.ctx
         env = ctx.env

@@ -381,7 +381,8 @@ def _configuration(n: int, params: dict[str, Any], overrides: dict[str, Any],
             bad_entries.add(entry)
             blame(("policy_params", entry, *path), message)
     ok = not bad_entries
-    for label in policies or [None]:
+    labels: list[str | None] = list(policies) or [None]
+    for label in labels:
         spec = resolve_policy(scn, label)
         if {spec.dispatch.name, spec.escalation.name} & bad_entries:
             continue

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 
-def atomic_write(target: Path, writer: Callable[[Path], None]) -> Path:
+def atomic_write(target: Path, writer: Callable[[Path], object]) -> Path:
     """Call ``writer(tmp_path)`` and move the result to ``target`` atomically."""
     target = Path(target)
     tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")

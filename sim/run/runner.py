@@ -229,7 +229,7 @@ def write_outputs(runset: RunSet, out_dir: Path) -> list[Path]:
     out_dir.mkdir(parents=True, exist_ok=True)
     written = []
 
-    def put(name: str, writer: Callable[[Path], None]) -> None:
+    def put(name: str, writer: Callable[[Path], object]) -> None:
         target = out_dir / name
         atomic_write(target, writer)
         written.append(target)

@@ -166,7 +166,7 @@ def _pilot_series(scenario: Scenario, policy: str | None, replications: int, see
 
     calendar = scenario.calendar.model_copy(update={"warmup_days": 0.0})
     update: dict[str, object] = {"calendar": calendar}
-    if not keep_surges:
+    if not keep_surges and scenario.arrivals is not None:
         channels = [ch.model_copy(update={"surges": []}) for ch in scenario.arrivals.channels]
         update["arrivals"] = scenario.arrivals.model_copy(update={"channels": channels})
     pilot = scenario.model_copy(update=update)

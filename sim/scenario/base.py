@@ -69,6 +69,10 @@ class ShiftPattern(Strict):
         return list(self.days)
 
 
+def _monday_to_friday() -> list[Weekday]:
+    return ["mon", "tue", "wed", "thu", "fri"]
+
+
 class CalendarSpec(Strict):
     """Simulated period and working time (工作时间) for deadlines counted in working hours."""
 
@@ -76,7 +80,7 @@ class CalendarSpec(Strict):
     horizon_days: PositiveFloat = Field(description="simulated days after start")
     warmup_days: NonNegativeFloat = Field(0.0, description="cases arriving earlier are excluded")
     working_hours: list[str] = Field(default_factory=lambda: ["09:00-12:00", "13:00-17:00"])
-    working_days: list[Weekday] = Field(default_factory=lambda: list(WEEKDAYS[:5]))
+    working_days: list[Weekday] = Field(default_factory=_monday_to_friday)
     holidays: list[date] = Field(default_factory=list)
 
     @field_validator("working_hours")

@@ -140,9 +140,9 @@ def check_categories(scn: Scenario) -> Problems:
                     ((*path, "tiers", tier), f"tier {tier!r} is not on the escalation ladder")
                 )
         visited = tiers_visited(cat, ladder)
-        for tier in sorted(visited, key=TIER_KINDS.index):
-            if tier not in cat.handling:
-                problems.append(((*path, "handling"), f"missing handling time for tier {tier!r}"))
+        for kind in sorted(visited, key=TIER_KINDS.index):
+            if kind not in cat.handling:
+                problems.append(((*path, "handling"), f"missing handling time for tier {kind!r}"))
         if "department" in visited:
             own = owners.get(cat.id, [])
             if len(own) != 1:

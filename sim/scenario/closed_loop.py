@@ -69,11 +69,15 @@ class Category(Strict):
     )
 
 
+def _default_ladder() -> list[Literal["grid", "community", "street", "department", "joint"]]:
+    return ["grid", "street", "department", "joint"]
+
+
 class Escalation(Strict):
     """The escalation ladder (grid → community → street → department) and its rules."""
 
     ladder: list[Literal["grid", "community", "street", "department", "joint"]] = Field(
-        default_factory=lambda: ["grid", "street", "department", "joint"], min_length=1
+        default_factory=_default_ladder, min_length=1
     )
     attempt_fraction: Annotated[float, Field(gt=0.0, le=1.0)] = Field(
         0.5, description="a failing tier spends this fraction of a handling time before escalating"

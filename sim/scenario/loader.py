@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -151,9 +152,12 @@ def apply_overrides(data: dict[str, Any], overrides: dict[str, Any]) -> dict[str
         in_range = isinstance(last, int) and -len(node) <= last < len(node)
         if isinstance(node, list) and not in_range:
             raise KeyError(f"override {dotted!r}: index {last} out of range")
-        if not isinstance(node, dict | list):
+        if isinstance(node, list):
+            node[int(last)] = value
+        elif isinstance(node, dict):
+            node[last] = value
+        else:
             raise KeyError(f"override {dotted!r}: {format_path(keys[:-1])} is not a mapping")
-        node[last] = value
     return out
 
 
@@ -230,7 +234,7 @@ def _is_union_tag(key: str | int) -> bool:
     )
 
 
-def clean_message(err: dict[str, Any]) -> str:
+def clean_message(err: Mapping[str, Any]) -> str:
     msg = err["msg"]
     if msg.startswith("Value error, "):
         msg = msg[len("Value error, ") :]

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from sim.scenario.closed_loop import Category
 
 
-def tiers_visited(cat: Category, ladder: list[str]) -> set[str]:
+def tiers_visited(cat: Category, ladder: Sequence[str]) -> set[str]:
     """Every tier a case of this category can visit (entry up to where it is solved)."""
     entry = cat.entry or ladder[0]
     if entry not in ladder:
@@ -19,7 +21,7 @@ def tiers_visited(cat: Category, ladder: list[str]) -> set[str]:
     return visited
 
 
-def route_for(ladder: list[str], start: int, solvable: str) -> list[str]:
+def route_for(ladder: Sequence[str], start: int, solvable: str) -> list[str]:
     """The tiers a case visits: from its entry up to the tier that can solve it.
 
     A ``joint`` case skips the single-``department`` tier (the street forwards it to all
@@ -34,7 +36,7 @@ def route_for(ladder: list[str], start: int, solvable: str) -> list[str]:
         non_joint = [i for i, kind in enumerate(ladder) if kind != "joint"]
         top = non_joint[-1] if non_joint else len(ladder) - 1
     top = max(top, start)
-    route = ladder[start : top + 1]
+    route = list(ladder[start : top + 1])
     if solvable == "joint":
         route = [kind for kind in route if kind != "department"] or route
     elif "joint" in route and ladder[start] != "joint":

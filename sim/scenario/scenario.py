@@ -37,7 +37,7 @@ from sim.scenario.closed_loop import (
     default_deadline_classes,
 )
 from sim.scenario.organisation import Organisation
-from sim.scenario.sections import registered_sections
+from sim.scenario.sections import registered_sections, reserve_keys
 
 #: the closed loop's parts that a file without another workflow's section must give
 CLOSED_LOOP_KEYS = ("arrivals", "categories")
@@ -152,6 +152,9 @@ class Scenario(Strict):
         if name in self.shifts:
             return self.shifts[name]
         return BUILTIN_SHIFTS[name]
+
+
+reserve_keys(Scenario.model_fields)
 
 
 def _prefixed(exc: ValidationError, prefix: tuple[str | int, ...]) -> list[InitErrorDetails]:

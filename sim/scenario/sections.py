@@ -9,23 +9,20 @@ file, so their problems are reported with the others, by path and line.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from pydantic import BaseModel
 
 from sim.plugins import load_plugins
 
-if TYPE_CHECKING:
-    from sim.scenario.scenario import Scenario
-
-__all__ = ["Section", "register_section", "registered_sections"]
+__all__ = ["Section", "register_section", "registered_sections", "reserve_keys"]
 
 PathKey = tuple[str | int, ...]
-#: cross-reference check of a section: ``(scenario, its section) → [(path from the file's root,
-#: message), …]``
-SectionCheck = Callable[["Scenario", Any], list[tuple[PathKey, str]]]
+#: cross-reference check of a section: ``(the validated Scenario, its section) → [(path from
+#: the file's root, message), …]``
+SectionCheck = Callable[[Any, Any], list[tuple[PathKey, str]]]
 
 
 @dataclass(frozen=True)
@@ -39,13 +36,18 @@ class Section:
 
 
 _SECTIONS: dict[str, Section] = {}
+#: top-level keys of every scenario file (set by :mod:`sim.scenario.scenario`)
+_RESERVED: set[str] = set()
+
+
+def reserve_keys(keys: Iterable[str]) -> None:
+    """Keys no section may take: the fields every scenario file has."""
+    _RESERVED.update(keys)
 
 
 def register_section(section: Section) -> Section:
     """Make ``section.key`` a valid top-level key of scenario files (validated by its model)."""
-    from sim.scenario.scenario import Scenario
-
-    if section.key in Scenario.model_fields:
+    if section.key in _RESERVED:
         raise ValueError(f"section key {section.key!r} is a field of every scenario file")
     known = _SECTIONS.get(section.key)
     if known is not None and known.workflow != section.workflow:

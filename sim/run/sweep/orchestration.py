@@ -244,7 +244,7 @@ def run_sweep(exp: Experiment, out_dir: str | Path, *, workers: int | None = Non
     started = time.perf_counter()
     spec = _with_target(exp, target)
     _prepare(out, exp, resume, log)
-    progress = progress or _NoProgress()  # type: ignore[assignment]
+    bar: TqdmProgress | _NoProgress = progress or _NoProgress()
     outcome = SweepOutcome(out)
     first = exp.spec.replications
     if spec is not None:
@@ -258,7 +258,7 @@ def run_sweep(exp: Experiment, out_dir: str | Path, *, workers: int | None = Non
             _write_manifest(out, "running", outcome)
             active = list(exp.configurations)
             while active:
-                _run_round(exp, out, active, reps, upto, info, spec, values, outcome, progress)
+                _run_round(exp, out, active, reps, upto, info, spec, values, outcome, bar)
                 for config in active:
                     reps[config.index] = upto[config.index]
                 if spec is None:
@@ -284,7 +284,7 @@ def run_sweep(exp: Experiment, out_dir: str | Path, *, workers: int | None = Non
         _write_manifest(out, "interrupted", outcome)
         raise
     finally:
-        progress.close()
+        bar.close()
     outcome.wall_time_s = time.perf_counter() - started
     _write_manifest(out, "complete" if outcome.failed == 0 else "complete_with_failures", outcome)
     return outcome

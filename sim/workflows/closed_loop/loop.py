@@ -11,14 +11,61 @@ escalation are the policies' (:mod:`sim.policies`).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable, Generator, Iterable
+from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
+    import simpy
+
+    from sim.policies.base import DispatchPolicy, EscalationPolicy
     from sim.workflows.closed_loop.case import Case
-    from sim.workflows.closed_loop.workflow import ClosedLoop
 
 
-def closed_loop(loop: ClosedLoop, case: Case, via_dispatch: bool, intake: bool) -> Any:
+class LoopParts(Protocol):
+    """What the process of a case uses (:class:`~sim.workflows.closed_loop.workflow.ClosedLoop`
+    provides it): pure-delay stages, the policies, the stages that take a unit's time."""
+
+    @property
+    def env(self) -> simpy.Environment: ...
+
+    @property
+    def open_cases(self) -> dict[int, Case]: ...
+
+    @property
+    def registration(self) -> Callable[[], float] | None: ...
+
+    @property
+    def verification(self) -> Callable[[], float] | None: ...
+
+    @property
+    def dispatch_policy(self) -> DispatchPolicy: ...
+
+    @property
+    def escalation_policy(self) -> EscalationPolicy: ...
+
+    @property
+    def case_work(self) -> Callable[[Case, str, float], Iterable[simpy.Event]]:
+        """Hands-on work at a tier (the escalation policy's, or the stages' own)."""
+        ...
+
+    @property
+    def attempt_fraction(self) -> float:
+        """Share of a handling time a tier that cannot solve the case spends first."""
+        ...
+
+    def hotline_intake(self, case: Case | None) -> Generator[simpy.Event, Any, Any]: ...
+
+    def handling_h(self, case: Case, tier: str) -> float: ...
+
+    def evaluate(self, case: Case, now_h: float) -> bool: ...
+
+    def reopen(self, case: Case) -> bool: ...
+
+    def close(self, case: Case) -> None: ...
+
+
+def closed_loop(loop: LoopParts, case: Case, via_dispatch: bool,
+                intake: bool) -> Generator[simpy.Event, Any, None]:
     """The life of one case; ``loop`` supplies the stages, policies and random draws."""
     env = loop.env
     loop.open_cases[case.id] = case

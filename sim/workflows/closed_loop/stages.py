@@ -12,8 +12,8 @@ time.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterator
-from typing import Any
+from collections.abc import Callable, Generator
+from typing import Any, cast
 
 import simpy
 
@@ -24,6 +24,10 @@ from sim.stochastic.streams import UniformBlock
 from sim.workflows.closed_loop.case import Case
 
 __all__ = ["Stages"]
+
+#: a stage the loop drives with ``yield from``: it yields events and receives their values
+#: (the worker a request hands over), and may return one
+Process = Generator[simpy.Event, Any, Any]
 
 
 class Stages:
@@ -47,7 +51,7 @@ class Stages:
     _reopen_u: UniformBlock
 
     # -- receive (受理) -------------------------------------------------------------------------
-    def hotline_intake(self, case: Case | None) -> Iterator[simpy.Event]:
+    def hotline_intake(self, case: Case | None) -> Process:
         """An operator answers the call (受理): queue, talk time, release."""
         team = self.units.hotline
         assert team is not None
@@ -72,19 +76,18 @@ class Stages:
         assert team is not None
         operator = team.try_acquire(None)
         if operator is None:
-            team.request(None).callbacks.append(self._answer_with)  # type: ignore[union-attr]
+            team.request(None).callbacks.append(self._answer_with)
         else:
             self._talk_then_release(operator)
 
     def _answer_with(self, request: simpy.Event) -> None:
-        self._talk_then_release(request.value)
+        self._talk_then_release(cast(Worker, request.value))
 
     def _talk_then_release(self, operator: Worker) -> None:
         if self._talk is not None:
             talk_h = self._talk()
             if talk_h > 0.0:
-                self.env.timeout(talk_h).callbacks.append(  # type: ignore[union-attr]
-                    _Release(operator))
+                self.env.timeout(talk_h).callbacks.append(_Release(operator))
                 return
         operator.team.release(operator)
 
@@ -109,7 +112,7 @@ class Stages:
         return [units.department_teams[d] for d in self.category_joint[case.category]]
 
     def work(self, case: Case, tier: str, duration_h: float, priority: bool = False,
-             report_due_h: float | None = None) -> Iterator[simpy.Event]:
+             report_due_h: float | None = None) -> Process:
         """Queue for the unit(s) at ``tier``, travel, handle for ``duration_h``, release.
 
         The lead unit (the only one, or the first joint department) is taken through the dispatch
@@ -181,7 +184,7 @@ class Stages:
             if back_h > 0.0:
                 worker.travel_h += back_h
                 # the case goes on; the worker is busy until back in their own grid
-                env.timeout(back_h).callbacks.append(_Release(worker))  # type: ignore[union-attr]
+                env.timeout(back_h).callbacks.append(_Release(worker))
             else:
                 worker.team.release(worker)
 
@@ -195,7 +198,7 @@ class Stages:
         return self.category_unskilled[category] if skilled_unit else 1.0
 
     def _preemptible(self, worker: Worker, case: Case,
-                     block_h: float) -> Iterator[simpy.Event]:
+                     block_h: float) -> Generator[simpy.Event, Any, Worker]:
         """Travel + handling that a whistle may interrupt (pre-empt-resume).
 
         When the worker is pulled away the remaining time is kept; the case queues in the
@@ -243,7 +246,7 @@ class Stages:
             if not request.triggered:
                 team.preempt()
 
-        env.timeout(fire_h - env.now).callbacks.append(enforce)  # type: ignore[union-attr]
+        env.timeout(fire_h - env.now).callbacks.append(enforce)
 
     def enable_preemption(self, kinds: Any) -> None:
         """Let a whistle pre-empt ordinary single-worker jobs of units of these kinds."""

@@ -25,8 +25,9 @@ from sim.engine import LeanProcess
 from sim.model.context import ModelContext
 from sim.model.workflow import Columns, Feed, Workflow, register_workflow
 from sim.policies import DISPATCH, ESCALATION, DispatchPolicy, EscalationPolicy
+from sim.policies.context import PolicyContext
 from sim.scenario.base import Deadline
-from sim.scenario.closed_loop import Category, DeadlineClass, PolicyChoice
+from sim.scenario.closed_loop import Category, DeadlineClass
 from sim.scenario.routes import route_for
 from sim.workflows.closed_loop import metrics as loop_metrics
 from sim.workflows.closed_loop.case import Case
@@ -73,9 +74,13 @@ class ClosedLoop(Stages, Workflow):
         self.preempt_kinds = frozenset()
         self._build_categories(scn.categories)
         self._build_stages()
-        self.dispatch_policy: DispatchPolicy = self._make_policy(DISPATCH, model.policy.dispatch)
-        self.escalation_policy: EscalationPolicy = self._make_policy(ESCALATION,
-                                                                     model.policy.escalation)
+        ctx: PolicyContext = self  # what policies may use (the type checker holds us to it)
+        dispatch, escalation = model.policy.dispatch, model.policy.escalation
+        dispatch_cls, escalation_cls = DISPATCH[dispatch.name], ESCALATION[escalation.name]
+        self.dispatch_policy: DispatchPolicy = dispatch_cls(
+            ctx, dispatch_cls.Params.model_validate(dispatch.params))
+        self.escalation_policy: EscalationPolicy = escalation_cls(
+            ctx, escalation_cls.Params.model_validate(escalation.params))
         self.dispatch_policy.setup()
         self.escalation_policy.setup()
         hook = self.dispatch_policy.acquire
@@ -119,13 +124,14 @@ class ClosedLoop(Stages, Workflow):
         self._routes: list[dict[str, list[str]]] = []
         self._routes_grid: list[dict[str, list[str]]] = []
         self._handling: list[dict[str, Callable[[], float]]] = []
-        self._handling_mean = [{tier: dist.mean() for tier, dist in cat.handling.items()}
-                               for cat in categories]
+        self._handling_mean: list[dict[str, float]] = [
+            {tier: dist.mean() for tier, dist in cat.handling.items()} for cat in categories]
         grid_start = ladder.index("grid") if "grid" in ladder else 0
         for cat in categories:
-            names = [t for t, p in cat.tiers.items() if p > 0]
+            tiers: dict[str, float] = {t: p for t, p in cat.tiers.items()}
+            names = [t for t, p in tiers.items() if p > 0]
             self._tier_names.append(names)
-            self._tier_cum.append(list(accumulate(cat.tiers[t] for t in names)))
+            self._tier_cum.append(list(accumulate(tiers[t] for t in names)))
             start = ladder.index(cat.entry or ladder[0])
             self._routes.append({t: route_for(ladder, start, t) for t in names})
             self._routes_grid.append({t: route_for(ladder, grid_start, t) for t in names})
@@ -147,10 +153,6 @@ class ClosedLoop(Stages, Workflow):
         self.evaluation = scn.evaluation
         self._satisfaction_u = streams.uniform("evaluation", "satisfaction")
         self._reopen_u = streams.uniform("evaluation", "reopen")
-
-    def _make_policy(self, registry: Mapping[str, type[Any]], choice: PolicyChoice) -> Any:
-        cls = registry[choice.name]
-        return cls(self, cls.Params.model_validate(choice.params))
 
     @property
     def items_created(self) -> int:
