@@ -68,6 +68,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("b", metavar="REV_B", help="the revision to compare (e.g. HEAD)")
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--quick", action="store_true", help="small sizes (a smoke test)")
+    parser.add_argument("--only", choices=["engine", "district"], default=None,
+                        help="one measurement only")
     args = parser.parse_args(argv)
     customers, days = (5_000, 1) if args.quick else (200_000, 30)
     work = Path(tempfile.mkdtemp(prefix="govsim-ab-"))
@@ -77,6 +79,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             trees[label] = _worktree(rev, work)
         for name, code in (("engine", _ENGINE.format(customers=customers)),
                            ("district", _DISTRICT.format(days=days))):
+            if args.only not in (None, name):
+                continue
             ratios = []
             for k in range(args.rounds):
                 got = {}
