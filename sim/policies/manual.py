@@ -55,8 +55,8 @@ class ManualDispatch(DispatchPolicy):
         self._instant = desk is None and self.params.misroute_p == 0.0
 
     def dispatch(self, case: CaseView) -> Steps:
-        if self._instant:
-            case.mark_dispatched(self.ctx.env.now)
+        if self._instant:  # decided on the spot, once: no misroute brings the case back here
+            case.t_dispatched_h = self.ctx.env.now
             return ()  # no generator to make for a step that takes no time
         return self._through_desk(case)
 
