@@ -167,3 +167,10 @@ def test_checks_are_named() -> None:
         "check_zero_demand", "check_zero_team", "check_overload",
         "check_zero_duration_no_event", "check_common_random_numbers"]
 
+
+def test_the_docs_show_the_example_as_it_is() -> None:
+    """docs/policies.md quotes docs/examples/random_dispatch.py, which is what is tested."""
+    docs = (ROOT / "docs" / "policies.md").read_text(encoding="utf-8")
+    block = docs.split("### Worked example")[1].split("```python\n")[1].split("```")[0]
+    source = (ROOT / "docs" / "examples" / "random_dispatch.py").read_text(encoding="utf-8")
+    assert block.strip() == source[source.index("from collections import deque"):].strip()
