@@ -273,13 +273,12 @@ def pooled_percentiles(cases: pd.DataFrame, percentiles: Sequence[float] = (50, 
     Post-warm-up cases of all replications are pooled. With ``horizon_h`` (and a
     ``t_arrival_h`` column), cases still open at the horizon count as right-censored at their
     age and the percentiles are Kaplan–Meier estimates, as in summary.csv
-    (:func:`sim.metrics.km_quantiles`); without it only closed cases count and the percentile
-    is the inverted-CDF one (the smallest time by which ``p`` % of closed cases closed), biased
-    low when many cases are open. The CI is a percentile bootstrap that resamples whole
-    replications with replacement, not cases: cases of one run share its surges and queues,
+    (:func:`sim.stochastic.estimators.km_quantiles`); without it only closed cases count and the
+    percentile is the inverted-CDF one (the smallest time by which ``p`` % of closed cases
+    closed), biased low when many cases are open. The CI is a percentile bootstrap that resamples
+    whole replications with replacement, not cases: cases of one run share its surges and queues,
     and resampling them as if independent would give intervals that are far too narrow. With
-    few replications
-    there are few distinct resamples, so ``too_few`` flags groups with fewer than
+    few replications there are few distinct resamples, so ``too_few`` flags groups with fewer than
     :data:`MIN_REPLICATIONS` runs.
 
     Parameters

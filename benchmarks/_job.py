@@ -86,7 +86,7 @@ def build_scenario(spec: dict[str, Any]) -> Any:
 
         kwargs = dict(spec.get("city", {}))
         kwargs.setdefault("days", spec.get("days", 365.0))
-        return validate_data(city_scenario(**kwargs), "sim.citygen")
+        return validate_data(city_scenario(**kwargs), "benchmarks.citygen")
     raise ValueError(f"unknown scenario kind {kind!r}")
 
 

@@ -1,6 +1,6 @@
-"""Benchmark 3 — city-year: a generated Beijing-scale year (sim.citygen: ~25 M hotline contacts,
-~10.3 M work orders, 30,000 grids) in one replication on one core, per-case results streamed to
-Parquet in chunks. Targets: ≤ 10 minutes, ≤ 4 GiB peak memory.
+"""Benchmark 3 — city-year: a generated Beijing-scale year (benchmarks.citygen: ~25 M hotline
+contacts, ~10.3 M work orders, 30,000 grids) in one replication on one core, per-case results
+streamed to Parquet in chunks. Targets: ≤ 10 minutes, ≤ 4 GiB peak memory.
 
 By default (``make bench``) a slice of ``SLICE_DAYS`` days is run and the year is projected
 from it (time × 365 / days; memory is flat by design, see benchmark 4). ``--full-year`` runs

@@ -1,8 +1,8 @@
 """A generated Beijing-scale city (市) for benchmark 3: ~25 M hotline contacts a year.
 
 Writing 30,000 grids into YAML by hand is no one's job, so the city is built in Python as a plain
-scenario document and checked by :func:`sim.loader.validate_data` like any file. Figures follow
-../shared/DOMAIN.md (section in brackets); [est] marks assumptions. Teams are sized from the
+scenario document and checked by :func:`sim.scenario.loader.validate_data` like any file. Figures
+follow ../shared/DOMAIN.md (section in brackets); [est] marks assumptions. Teams are sized from the
 expected workload (:func:`expected_hours_per_day`) so that each kind of unit runs at
 ``utilisation`` on average: a benchmark of an overloaded city would measure queues growing
 without bound, not the engine.
@@ -261,7 +261,7 @@ def city_scenario(
     return {
         "version": 1,
         "name": "beijing_city_year",
-        "description": "Generated Beijing-scale city (sim.citygen): 12345 hotline orders, "
+        "description": "Generated Beijing-scale city (benchmarks.citygen): 12345 hotline orders, "
                        f"{grids} grids, {n_streets} streets, {len(departments)} departments.",
         "calendar": {"start": datetime.fromisoformat(start), "horizon_days": days,
                      "warmup_days": min(warmup_days, days / 2)},
@@ -303,4 +303,4 @@ def city_scenario(
 
 def load_city(**kwargs: Any) -> Scenario:
     """:func:`city_scenario` validated into a :class:`~sim.scenario.Scenario`."""
-    return validate_data(city_scenario(**kwargs), "sim.citygen")
+    return validate_data(city_scenario(**kwargs), "benchmarks.citygen")

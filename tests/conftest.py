@@ -125,7 +125,7 @@ class Invariants:
 
     @classmethod
     def all(cls, rep: Any, horizon_h: float) -> None:
-        """Run the whole battery on a :class:`sim.runner.Replication` made with ``trace=True``."""
+        """Run the whole battery on a :class:`~sim.run.runner.Replication` (``trace=True``)."""
         model = rep.summary["_model"]
         trace = rep.summary["_trace"]
         loop = model.workflow("closed_loop")

@@ -3,7 +3,7 @@
 Hypothesis builds scenario documents the way a user would write them (1–3 streets and
 communities, a lattice of 1–9 grids, 0–3 departments, shifts including overnight ones, every
 distribution kind, hotline / patrol / sensor channels, patrol handled by the grid itself) and
-validates them through :func:`sim.loader.validate_data`, so only valid scenarios are run.
+validates them through :func:`sim.scenario.loader.validate_data`, so only valid scenarios are run.
 """
 
 from __future__ import annotations

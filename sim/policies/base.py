@@ -48,8 +48,8 @@ class DispatchPolicy:
     A policy that assigns cases to specific workers itself (across units, or in batches) defines
     ``acquire(case, tier, team)``: called whenever a case needs the lead worker of ``team`` at
     ``tier`` from the ordinary queue (summonses never go through it), it returns a
-    :class:`~sim.team.Worker` already assigned (``team.take`` / ``team.try_acquire``) or an event
-    that succeeds with one. Leave it ``None`` for the units' own queues.
+    :class:`~sim.model.team.Worker` already assigned (``team.take`` / ``team.try_acquire``) or an
+    event that succeeds with one. Leave it ``None`` for the units' own queues.
     """
 
     name: ClassVar[str] = ""
