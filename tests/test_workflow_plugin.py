@@ -94,6 +94,12 @@ def test_the_plugin_section_is_validated_with_lines(tmp_path: Path) -> None:
                for line in proc.stderr.splitlines()), proc.stderr
 
 
+def test_warmup_says_it_reads_the_closed_loop() -> None:
+    proc = govsim("warmup", str(SCENARIO), "-r", "1", "--days", "10")
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr
+    assert "does not run the closed loop" in proc.stderr
+
+
 def test_a_cross_reference_of_the_section_is_checked() -> None:
     doc = jobs_scenario().model_dump(mode="json")
     doc["jobs"]["team"] = "nobody"

@@ -30,6 +30,9 @@ def command(args: argparse.Namespace) -> int:
     if args.days is not None and not args.days > 0:
         raise UsageError("--days must be positive")
     scn = load_checked(args.scenario, [args.policy])  # bad input: one line, exit 2
+    if not scn.has_closed_loop:
+        raise UsageError(f"{args.scenario}: the pilot series are the closed loop's (open cases, "
+                         "resolution times), and this scenario does not run the closed loop")
     s = suggest_warmup(scn, args.policy, args.replications, args.seed, args.days, args.series,
                        args.method, keep_surges=args.keep_surges)
     print(s)
