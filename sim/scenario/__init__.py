@@ -6,6 +6,7 @@ that reports every problem as ``file:line: path: message``, and routes up the la
 * :mod:`~sim.scenario.channels` — arrival channels of work orders;
 * :mod:`~sim.scenario.closed_loop` — the closed loop's part: deadlines, categories, escalation,
   stages, evaluation, flare-ups, policy choice;
+* :mod:`~sim.scenario.sections` — sections that other workflows add to the file;
 * :mod:`~sim.scenario.scenario` — the whole file (:class:`Scenario`);
 * :mod:`~sim.scenario.checks` — cross-reference checks, one function per section;
 * :mod:`~sim.scenario.routes` — the tiers a case visits;
