@@ -14,6 +14,7 @@ written down in docs/model.md.
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -90,6 +91,7 @@ class Model:
             cal.holidays,
         )
         self.units = Units(self.env, scenario, self.horizon_h, trace)
+        self._day_effects: dict[str, list[float]] = {}
         self.workflows: list[Workflow] = [
             cls(self) for cls in registered_workflows().values() if cls.active(scenario)
         ]
@@ -138,7 +140,19 @@ class Model:
         Chained in C (``itertools.chain``), not with ``yield from`` in a generator of our own:
         that would resume one more Python frame at every arrival."""
         rng = self.streams.generator("arrivals", feed.stream)
-        return chain.from_iterable(map(feed.arrive, iter_arrival_chunks(feed.rate, rng)))
+        days = None if feed.day_effect is None else self._day_multipliers(*feed.day_effect)
+        return chain.from_iterable(map(feed.arrive,
+                                       iter_arrival_chunks(feed.rate, rng, multipliers=days)))
+
+    def _day_multipliers(self, shape: float, group: str) -> list[float]:
+        """One Gamma(shape, 1/shape) multiplier per day of the run for ``group`` (mean 1), from
+        the stream ``("arrivals", "day_effect", group)``: the same list for every feed of it."""
+        cached = self._day_effects.get(group)
+        if cached is None:
+            rng = self.streams.generator("arrivals", "day_effect", group)
+            n_days = max(1, math.ceil(self.horizon_h / 24.0 - 1e-12))
+            cached = self._day_effects[group] = rng.gamma(shape, 1.0 / shape, n_days).tolist()
+        return cached
 
     # -- running ------------------------------------------------------------------------------
     def run(self) -> RunResult:

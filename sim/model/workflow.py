@@ -51,11 +51,15 @@ class Feed:
     ``("arrivals", stream)``) and yields the delay from now to each in turn, creating that
     arrival's work item once the clock is there (``env.now``: the clock, not the chunk's float,
     is the arrival time). The model drives it with a :class:`~sim.engine.Ticker`.
+
+    ``day_effect`` — ``(shape, group)``: each day's rate × G ~ Gamma(shape, 1/shape), one G per
+    day for all feeds of ``group`` (negative binomial days); None: a plain Poisson process.
     """
 
     stream: str
     rate: PiecewiseRate
     arrive: Callable[[np.ndarray], Iterator[float]]
+    day_effect: tuple[float, str] | None = None
 
 
 class Workflow:

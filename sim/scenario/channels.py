@@ -26,6 +26,19 @@ class Surge(Strict):
         return self
 
 
+class DayEffect(Strict):
+    """Over-dispersed days: each day the channel's rate is multiplied by G ~ Gamma(shape, 1/shape).
+
+    G has mean 1 and variance 1/shape, so a day's count is negative binomial: for a day with
+    mean m, Var = m + m²/shape (Poisson: shape → ∞). Channels naming the same ``group`` share one
+    multiplier per day (one storm or campaign drives them all) and must give the same shape.
+    """
+
+    shape: PositiveFloat = Field(description="k of the daily Gamma multiplier: Var = m + m²/k")
+    group: Identifier | None = Field(
+        None, description="channels of one group share the day's multiplier (default: own)")
+
+
 class Channel(Strict):
     """One arrival channel: a non-homogeneous Poisson process (rate × profiles × surges)."""
 
@@ -43,6 +56,8 @@ class Channel(Strict):
         None, description="category → weight; default: the categories' shares"
     )
     via_dispatch: bool = Field(True, description="False: handled by the discovering grid directly")
+    day_effect: DayEffect | None = Field(
+        None, description="random daily multiplier of the rate (negative binomial days)")
 
     @model_validator(mode="after")
     def _one_rate(self) -> Channel:

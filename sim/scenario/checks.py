@@ -286,12 +286,21 @@ def check_grid_workers(scn: Scenario) -> Problems:
 
 def check_channels(scn: Scenario) -> Problems:
     """Hotline channels need a hotline; category mixes name known categories; surges start
-    within the horizon."""
+    within the horizon; channels sharing a day effect give it one shape."""
     problems: Problems = []
     assert scn.categories is not None and scn.arrivals is not None
     categories = {c.id for c in scn.categories}
+    day_shapes: dict[str, tuple[str, float]] = {}
     for i, ch in enumerate(scn.arrivals.channels):
         path: PathKey = ("arrivals", "channels", i)
+        day = ch.day_effect
+        if day is not None:
+            group = day.group or ch.id
+            first = day_shapes.setdefault(group, (ch.id, day.shape))
+            if first[1] != day.shape:
+                problems.append(((*path, "day_effect", "shape"),
+                                 f"channel {first[0]!r} shares day effect group {group!r} with "
+                                 f"shape {first[1]:g}, not {day.shape:g}: one group, one shape"))
         if ch.kind == "hotline" and scn.organisation.hotline is None:
             problems.append(
                 ((*path, "kind"), "a hotline channel needs organisation.hotline (its operators)")

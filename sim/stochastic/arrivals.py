@@ -7,8 +7,9 @@ several times normal). :func:`build_rate` turns those profiles into a :class:`Pi
 the cumulative intensity Λ(t) is mapped back through Λ⁻¹. That is exact (no thinning, no
 discretisation) and costs one exponential per arrival plus a binary search.
 
-Daily counts of a Poisson process have variance = mean; real counts are over-dispersed. Put that
-in with surges or a random daily multiplier on ``rate_per_day`` if a study needs it.
+Daily counts of a Poisson process have variance = mean; real counts are over-dispersed.
+:func:`iter_arrival_chunks` takes a multiplier per day (a Gamma day effect gives negative
+binomial days); surges give planned changes of load.
 """
 
 from __future__ import annotations
@@ -164,11 +165,13 @@ def nhpp_times(
     rng: np.random.Generator,
     t0_h: float = 0.0,
     t1_h: float | None = None,
+    scale: float = 1.0,
 ) -> np.ndarray:
-    """Exact arrival times in ``[t0_h, t1_h)``, sorted float64 hours.
+    """Exact arrival times in ``[t0_h, t1_h)``, sorted float64 hours, of the rate × ``scale``.
 
     Unit-rate arrivals on the Λ scale (cumulative sums of Exp(1) drawn in blocks) are mapped back
-    through the piecewise-linear Λ⁻¹; pieces with zero rate receive no arrivals.
+    through the piecewise-linear Λ⁻¹; pieces with zero rate receive no arrivals. With a ``scale``
+    the Λ scale is stretched by it (mass × scale, then divided back): the same exact method.
     """
     t0 = max(float(t0_h), 0.0)
     t1 = rate.horizon_h if t1_h is None else min(float(t1_h), rate.horizon_h)
@@ -177,6 +180,8 @@ def nhpp_times(
     breaks, cum, r = rate.breaks_h, rate._cum, rate.rate_per_h
     lam0 = float(np.interp(t0, breaks, cum))
     mass = float(np.interp(t1, breaks, cum)) - lam0
+    if scale != 1.0:
+        mass *= scale
     if mass <= 0.0:
         return _EMPTY.copy()
 
@@ -196,6 +201,8 @@ def nhpp_times(
     u = np.concatenate(parts) if len(parts) > 1 else parts[0]
     if len(u) == 0:
         return _EMPTY.copy()
+    if scale != 1.0:
+        u /= scale
     u += lam0
     # piece i with cum[i] < u <= cum[i+1]: never a zero-rate piece (its cum does not rise)
     i = np.searchsorted(cum, u, side="left") - 1
@@ -207,13 +214,15 @@ def nhpp_times(
 
 
 def iter_arrival_chunks(
-    rate: PiecewiseRate, rng: np.random.Generator, chunk_h: float = 24.0
+    rate: PiecewiseRate, rng: np.random.Generator, chunk_h: float = 24.0,
+    multipliers: Sequence[float] | None = None,
 ) -> Iterator[np.ndarray]:
     """The process of :func:`nhpp_times` over the whole horizon, one chunk at a time.
 
     Poisson counts on disjoint intervals are independent, so restarting at chunk boundaries gives
     exactly the same distribution while memory stays flat for a city-year. Yields one (possibly
-    empty) sorted array per chunk ``[k·chunk_h, (k+1)·chunk_h)``.
+    empty) sorted array per chunk ``[k·chunk_h, (k+1)·chunk_h)``; chunk k's rate is multiplied by
+    ``multipliers[k]`` when given (a random day effect, drawn by the caller).
     """
     if not (math.isfinite(chunk_h) and chunk_h > 0.0):
         raise ValueError(f"chunk_h must be positive and finite, got {chunk_h}")
@@ -222,4 +231,4 @@ def iter_arrival_chunks(
     for k in range(n_chunks):
         a = k * chunk_h
         b = horizon if k == n_chunks - 1 else min((k + 1) * chunk_h, horizon)
-        yield nhpp_times(rate, rng, a, b)
+        yield nhpp_times(rate, rng, a, b, 1.0 if multipliers is None else multipliers[k])

@@ -198,8 +198,10 @@ class ClosedLoop(Stages, Workflow):
                 [(s.start_day * 24.0, s.end_day * 24.0, s.multiplier) for s in ch.surges])
             mix = ch.category_mix or shares
             weights = [mix.get(cid, 0.0) for cid in self.category_ids]
+            day = (None if ch.day_effect is None
+                   else (ch.day_effect.shape, ch.day_effect.group or ch.id))
             feeds.append(Feed(ch.id, rate, self._channel(ci, ch.id, ch.kind, weights,
-                                                         ch.order_share, ch.via_dispatch)))
+                                                         ch.order_share, ch.via_dispatch), day))
         return feeds
 
     def _channel(self, channel: int, channel_id: str, kind: str, category_weights: list[float],
