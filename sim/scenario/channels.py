@@ -7,6 +7,7 @@ from typing import Literal
 from pydantic import Field, NonNegativeFloat, PositiveFloat, model_validator
 
 from sim.scenario.base import Identifier, Probability, Strict
+from sim.stochastic.distributions import Distribution
 
 #: Channels (渠道): 12345 hotline, grid-worker patrol discovery (主动发现), sensors/video.
 CHANNEL_KINDS = ("hotline", "patrol", "sensor")
@@ -58,6 +59,9 @@ class Channel(Strict):
     via_dispatch: bool = Field(True, description="False: handled by the discovering grid directly")
     day_effect: DayEffect | None = Field(
         None, description="random daily multiplier of the rate (negative binomial days)")
+    dispatch_delay: Distribution | None = Field(
+        None, description="hours from receipt (after registration) to the dispatch policy on "
+        "this channel, a pure delay (the platform's own 立案/派遣 time); None: none")
 
     @model_validator(mode="after")
     def _one_rate(self) -> Channel:

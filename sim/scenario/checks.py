@@ -132,7 +132,7 @@ def check_categories(scn: Scenario) -> Problems:
                 )
             )
         entry = cat.entry or ladder[0]
-        if entry not in ladder:
+        if entry not in ladder and entry != "solvable":
             problems.append(((*path, "entry"), f"entry tier {entry!r} is not on the ladder"))
         for tier, p in cat.tiers.items():
             if p > 0 and tier != "none" and tier not in ladder:

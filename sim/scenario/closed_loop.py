@@ -53,8 +53,9 @@ class Category(Strict):
     id: Identifier
     share: NonNegativeFloat
     deadline_class: str = "general"
-    entry: Literal["grid", "community", "street", "department", "joint"] | None = Field(
-        None, description="first tier dispatched to; default the ladder's first tier"
+    entry: Literal["grid", "community", "street", "department", "joint", "solvable"] | None = Field(
+        None, description="first tier dispatched to; default the ladder's first tier; solvable: "
+        "each case straight to the tier that solves it (the catalogue knows where it belongs)"
     )
     tiers: dict[Literal["grid", "community", "street", "department", "joint", "none"], Probability]
     handling: dict[Literal["grid", "community", "street", "department", "joint"], Distribution]

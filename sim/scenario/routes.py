@@ -10,15 +10,25 @@ from sim.scenario.closed_loop import Category
 def tiers_visited(cat: Category, ladder: Sequence[str]) -> set[str]:
     """Every tier a case of this category can visit (entry up to where it is solved)."""
     entry = cat.entry or ladder[0]
-    if entry not in ladder:
+    if entry not in ladder and entry != "solvable":
         return set()
-    start = ladder.index(entry)
     visited: set[str] = set()
     for tier, p in cat.tiers.items():
         if p <= 0:
             continue
-        visited.update(route_for(ladder, start, tier))
+        visited.update(route_for(ladder, entry_index(ladder, entry, tier), tier))
     return visited
+
+
+def entry_index(ladder: Sequence[str], entry: str, solvable: str) -> int:
+    """Where on the ladder a case enters: its category's ``entry``, or with ``solvable`` the tier
+    that solves it (``none``: the highest non-joint tier, where it is closed unresolved)."""
+    if entry != "solvable":
+        return ladder.index(entry)
+    if solvable in ladder:
+        return ladder.index(solvable)
+    non_joint = [i for i, kind in enumerate(ladder) if kind != "joint"]
+    return non_joint[-1] if non_joint else len(ladder) - 1
 
 
 def route_for(ladder: Sequence[str], start: int, solvable: str) -> list[str]:

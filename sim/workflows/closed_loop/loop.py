@@ -64,9 +64,11 @@ class LoopParts(Protocol):
     def close(self, case: Case) -> None: ...
 
 
-def closed_loop(loop: LoopParts, case: Case, via_dispatch: bool,
-                intake: bool) -> Generator[simpy.Event, Any, None]:
-    """The life of one case; ``loop`` supplies the stages, policies and random draws."""
+def closed_loop(loop: LoopParts, case: Case, via_dispatch: bool, intake: bool,
+                dispatch_delay: Callable[[], float] | None = None,
+                ) -> Generator[simpy.Event, Any, None]:
+    """The life of one case; ``loop`` supplies the stages, policies and random draws, and the
+    channel its own ``dispatch_delay`` (a pure delay before the dispatch policy), if any."""
     env = loop.env
     loop.open_cases[case.id] = case
     if intake:
@@ -76,6 +78,10 @@ def closed_loop(loop: LoopParts, case: Case, via_dispatch: bool,
         if reg_h > 0.0:
             yield env.timeout(reg_h)
     if via_dispatch:
+        if dispatch_delay is not None:
+            delay_h = dispatch_delay()
+            if delay_h > 0.0:
+                yield env.timeout(delay_h)
         yield from loop.dispatch_policy.dispatch(case)
     else:
         case.t_dispatched_h = env.now  # discovered and handled by the grid itself (自行处置)

@@ -28,7 +28,7 @@ from sim.policies import DISPATCH, ESCALATION, DispatchPolicy, EscalationPolicy
 from sim.policies.context import PolicyContext
 from sim.scenario.base import Deadline
 from sim.scenario.closed_loop import Category, DeadlineClass
-from sim.scenario.routes import route_for
+from sim.scenario.routes import entry_index, route_for
 from sim.workflows.closed_loop import metrics as loop_metrics
 from sim.workflows.closed_loop.case import Case
 from sim.workflows.closed_loop.columns import ATTRIBUTES, CASE_COLUMNS, COLUMNS
@@ -132,8 +132,9 @@ class ClosedLoop(Stages, Workflow):
             names = [t for t, p in tiers.items() if p > 0]
             self._tier_names.append(names)
             self._tier_cum.append(list(accumulate(tiers[t] for t in names)))
-            start = ladder.index(cat.entry or ladder[0])
-            self._routes.append({t: route_for(ladder, start, t) for t in names})
+            entry = cat.entry or ladder[0]
+            self._routes.append({t: route_for(ladder, entry_index(ladder, entry, t), t)
+                                 for t in names})
             self._routes_grid.append({t: route_for(ladder, grid_start, t) for t in names})
             self._handling.append({
                 tier: dist.sampler(self.streams.generator("handling", cat.id, tier))
@@ -200,13 +201,17 @@ class ClosedLoop(Stages, Workflow):
             weights = [mix.get(cid, 0.0) for cid in self.category_ids]
             day = (None if ch.day_effect is None
                    else (ch.day_effect.shape, ch.day_effect.group or ch.id))
-            feeds.append(Feed(ch.id, rate, self._channel(ci, ch.id, ch.kind, weights,
-                                                         ch.order_share, ch.via_dispatch), day))
+            delay = (ch.dispatch_delay.sampler(self.streams.generator("dispatch_delay", ch.id))
+                     if ch.dispatch_delay is not None else None)
+            arrive = self._channel(ci, ch.id, ch.kind, weights, ch.order_share, ch.via_dispatch,
+                                   delay)
+            feeds.append(Feed(ch.id, rate, arrive, day))
         return feeds
 
     def _channel(self, channel: int, channel_id: str, kind: str, category_weights: list[float],
-                 order_share: float, via_dispatch: bool) -> Callable[[np.ndarray],
-                                                                      Iterator[float]]:
+                 order_share: float, via_dispatch: bool,
+                 dispatch_delay: Callable[[], float] | None,
+                 ) -> Callable[[np.ndarray], Iterator[float]]:
         """What each arrival of one channel becomes: the per-chunk steps of :class:`Feed`."""
         env = self.env
         streams = self.streams
@@ -289,7 +294,7 @@ class ClosedLoop(Stages, Workflow):
                 case.close_due_h = (t_h + after_h if after_h is not None
                                     else self.model.due_h(t_h,
                                                           self.category_deadline[category].close))
-                LeanProcess(env, closed_loop(self, case, via_dispatch, intake))
+                LeanProcess(env, closed_loop(self, case, via_dispatch, intake, dispatch_delay))
 
         return arrive
 
