@@ -506,10 +506,10 @@ def synthesize(seed: int = 2025, days: int = 91,
     # -- what was realised ----------------------------------------------------------------
     fmt_counts = {c: {s: 0 for s in styles} for c in TIME_COLUMNS}
     for i in range(n):
-        written = [rows[i][col[c]] != "" and rows[i][col[c]] != "待补录" for c in TIME_COLUMNS]
-        for j, c in enumerate(TIME_COLUMNS):
+        written = [rows[i][col[tc]] not in ("", "待补录") for tc in TIME_COLUMNS]
+        for j, tc in enumerate(TIME_COLUMNS):
             if written[j]:
-                fmt_counts[c][styles[style[i, j]]] += 1
+                fmt_counts[tc][styles[style[i, j]]] += 1
     last14 = rec_s >= end_s - 14 * 86400
     truth["realised"] = {
         "rows": len(df), "orders": n, "note": "rows = orders + duplicate rows",
