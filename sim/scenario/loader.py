@@ -12,15 +12,16 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import yaml
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from sim.scenario.checks import check_references
 from sim.scenario.scenario import Scenario
 
 PathKey = tuple[str | int, ...]
+M = TypeVar("M", bound=BaseModel)
 
 
 @dataclass(frozen=True)
@@ -174,19 +175,24 @@ def validate_data(
         line = _line_for(("version",), index)
         message = f"unsupported version {got!r}; expected 1"
         raise ScenarioError([Problem(name, ("version",), message, line)])
-    try:
-        scn = Scenario.model_validate(data)
-    except ValidationError as exc:
-        problems = []
-        for err in exc.errors(include_url=False):
-            loc = doc_path(data, err["loc"])
-            message = clean_message(err)
-            problems.append(Problem(name, loc, message, _line_for(loc, index)))
-        raise ScenarioError(_dedupe(problems)) from None
+    scn = validate_model(Scenario, data, name, index)
     refs = check_references(scn)
     if refs:
         raise ScenarioError([Problem(name, p, m, _line_for(p, index)) for p, m in refs])
     return scn
+
+
+def validate_model(model: type[M], data: Any, name: str, index: dict[PathKey, int]) -> M:
+    """``data`` validated as ``model``, or ScenarioError with every problem pydantic finds, each
+    with its path in the document and its line (any YAML file govsim reads)."""
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        problems = []
+        for err in exc.errors(include_url=False):
+            loc = doc_path(data, err["loc"])
+            problems.append(Problem(name, loc, clean_message(err), _line_for(loc, index)))
+        raise ScenarioError(_dedupe(problems)) from None
 
 
 def load_scenario(path: str | Path, overrides: dict[str, Any] | None = None) -> Scenario:
