@@ -260,3 +260,83 @@ def test_calibrate_bad_options_exit_2_and_write_nothing(tmp_path: Path, args: li
 def test_estimate_notes_read_as_the_scenario_shows_them() -> None:
     assert Estimate(0.62, 0.61, 0.64, 12408).note() == "fitted: n=12,408, 95 % CI 0.61–0.64"
     assert math.isnan(Estimate(math.nan, math.nan, math.nan, 0).value)
+
+
+# -- back-test ------------------------------------------------------------------------------------
+def _doubled(tmp: Path) -> Path:
+    """The shipped log with every dispatch → close time doubled (orders pushed past the end
+    are open again)."""
+    table = pd.read_csv(LOG, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    columns = load_column_map()
+    fmt = columns.times.formats
+    from sim.calibration.logs import _parse_times
+
+    dispatched = _parse_times(table["派单时间"].str.strip(), fmt)
+    closed = _parse_times(table["办结时间"].str.strip(), fmt)
+    later = dispatched + 2 * (closed - dispatched)
+    end = pd.Timestamp("2025-06-02")
+    ok = closed.notna() & dispatched.notna() & (closed >= dispatched)
+    table.loc[ok, "办结时间"] = later[ok].dt.strftime("%Y-%m-%d %H:%M:%S")
+    gone = ok & (later > end)
+    table.loc[gone, ["办结时间", "满意度", "是否重办"]] = ""
+    path = tmp / "doubled.csv"
+    table.to_csv(path, index=False, encoding="utf-8-sig")
+    return path
+
+
+@pytest.fixture(scope="module")
+def calibrated(shipped: Calibration, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path, _scenario, _ = write_scenario(shipped, tmp_path_factory.mktemp("cal") / "street.yaml")
+    return path
+
+
+def test_a_calibrated_scenario_passes_its_own_back_test(calibrated: Path) -> None:
+    from sim.calibration.backtest import backtest
+    from sim.scenario.loader import load_scenario
+
+    figures, _runs = backtest(load_scenario(calibrated), read_log(LOG, load_column_map()),
+                              replications=8, seed=2)
+    inside = [f for f in figures if f.inside]
+    # the long tail runs a few % short (reopened orders leave a small bias: docs/calibration.md)
+    assert len(inside) >= 0.85 * len(figures), [(f.name, f.verdict()) for f in figures]
+    assert all(abs(f.off_by) < 0.05 for f in figures), [(f.name, f.verdict()) for f in figures]
+    headline = {f.name: f for f in figures}
+    for name in ("median resolution time", "p90 resolution time", "orders per day",
+                 "closed by the end (share of orders)",
+                 "hours with the log's open orders inside the band"):
+        assert headline[name].inside, (name, headline[name])
+    on_time = headline["closed on time (share of orders)"]
+    assert on_time.low - 0.01 <= on_time.observed <= on_time.high + 0.01, on_time
+
+
+def test_a_back_test_against_slower_work_fails(calibrated: Path, tmp_path: Path) -> None:
+    from sim.calibration.backtest import backtest
+    from sim.scenario.loader import load_scenario
+
+    figures, _runs = backtest(load_scenario(calibrated), read_log(_doubled(tmp_path),
+                                                                  load_column_map()),
+                              replications=5, seed=2)
+    headline = {f.name: f for f in figures}
+    assert not headline["median resolution time"].inside
+    assert headline["median resolution time"].off_by > 0.5
+    assert not headline["KS distance to the simulated curve"].inside
+    assert not headline["closed on time (share of orders)"].inside
+    assert sum(f.inside for f in figures) < len(figures) / 2
+
+
+def test_backtest_command_prints_verdicts_and_writes_a_table(calibrated: Path,
+                                                             tmp_path: Path) -> None:
+    proc = subprocess.run([sys.executable, "-m", "sim.cli", "backtest", str(calibrated), str(LOG),
+                           "-r", "4", "--out", str(tmp_path)], capture_output=True, text=True,
+                          cwd=ROOT, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    assert "figures inside the simulated band" in proc.stdout
+    table = pd.read_csv(tmp_path / "backtest.csv")
+    assert {"figure", "observed", "simulated_low", "simulated_high", "verdict"} <= set(table)
+    shifted = tmp_path / "shifted.yaml"
+    shifted.write_text(calibrated.read_text(encoding="utf-8").replace(
+        'start: "2025-03-03T00:00:00"', 'start: "2025-03-10T00:00:00"'), encoding="utf-8")
+    other = subprocess.run([sys.executable, "-m", "sim.cli", "backtest", str(shifted), str(LOG)],
+                           capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert other.returncode == 2 and "needs the same period" in other.stderr
+    assert "Traceback" not in other.stderr
