@@ -167,7 +167,7 @@ def test_case_count_matches_trace(rep: Replication) -> None:
 # -- edge cases on constructed arrivals ----------------------------------------------------------
 def _fixed_arrivals(times_h: list[float]):
     """A stand-in for the NHPP generator that delivers the given arrival times, once."""
-    def iter_arrival_chunks(rate, rng):
+    def iter_arrival_chunks(rate, rng, multipliers=None):
         yield np.array(times_h, dtype=float)
 
     return iter_arrival_chunks
@@ -211,7 +211,8 @@ def test_joint_summons_go_ahead_of_the_ordinary_queue(monkeypatch, scenarios_dir
 
     times = iter([[0.1, 0.2, 0.3], [0.4]])  # channel "ordinary", then channel "joint"
     monkeypatch.setattr(sim.model.model, "iter_arrival_chunks",
-                        lambda rate, rng: iter([np.array(next(times), dtype=float)]))
+                        lambda rate, rng, multipliers=None: iter([np.array(next(times),
+                                                                            dtype=float)]))
     one_hour = {"dist": "deterministic", "value_h": 1.0}
     scn = load_scenario(scenarios_dir / "validation" / "mmc.yaml", {
         "organisation.departments": [
