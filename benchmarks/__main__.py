@@ -21,7 +21,8 @@ from types import ModuleType
 from benchmarks import Figure
 
 #: Benchmark modules in order; bench_sweep is written by the experiments work and may be absent.
-MODULES = ("bench_engine", "bench_district", "bench_city_year", "bench_growth", "bench_sweep")
+MODULES = ("bench_engine", "bench_district", "bench_city_year", "bench_growth", "bench_sweep",
+           "bench_events")
 
 
 def load(name: str) -> ModuleType | None:
@@ -52,7 +53,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="tiny sizes (smoke test)")
     parser.add_argument("--only", action="append", default=[],
                         help="run only these benchmarks (engine, district, city_year, growth, "
-                             "sweep); repeat or comma-separate")
+                             "sweep, events); repeat or comma-separate")
     parser.add_argument("--full-year", action="store_true",
                         help="city_year: run the whole year instead of a slice + projection")
     args = parser.parse_args(argv)

@@ -132,6 +132,9 @@ def run_options(p: argparse.ArgumentParser) -> None:
                    help="skip the HTML report")
     p.add_argument("--lang", default="en", help="report language(s): en, zh or en,zh")
     p.add_argument("--baseline", default=None, help="policy to compare against")
+    p.add_argument("--events", action="store_true",
+                   help="also write the event log of every run: events.parquet, "
+                        "events.jsonocel (OCEL 2.0), events.xes (docs/outputs.md)")
 
 
 def run_and_write(args: argparse.Namespace, policies: list[str | None]) -> int:
@@ -146,9 +149,13 @@ def run_and_write(args: argparse.Namespace, policies: list[str | None]) -> int:
             f"(calendar.warmup_days = {scn.calendar.warmup_days:g}): every case would be "
             f"excluded from the statistics; give more days"
         )
+    events = getattr(args, "events", False)
+    if events and not scn.has_closed_loop:
+        raise UsageError("--events records the closed loop, which this scenario does not run")
     out_dir = Path(args.out) if args.out else Path("results") / scn.name
     runset = run_scenario(scn, policies, args.replications, args.seed, args.days,
-                          scenario_file=args.scenario, progress=not args.quiet)
+                          scenario_file=args.scenario, progress=not args.quiet,
+                          events=out_dir / "events.parquet" if events else None)
     written = write_outputs(runset, out_dir)
     summary = runset.summary()
     if len(runset.policies) > 1:

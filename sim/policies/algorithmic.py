@@ -125,6 +125,7 @@ class AlgorithmicDispatch(DispatchPolicy):
                 delay_h = self._return_delay()
                 if delay_h > 0.0:
                     yield env.timeout(delay_h)
+                self.ctx.record(case, "退单")  # the wrong unit hands it back (event log only)
                 continue
             return
 

@@ -6,7 +6,9 @@ The closed loop (:class:`sim.workflows.closed_loop.workflow.ClosedLoop`) is a
 :class:`CaseView`. Through ``units`` a policy reaches the teams and the geography; it changes how
 units work only through their declared hooks (``units.set_worker_pick``,
 ``units.set_queue_order``, :meth:`PolicyContext.enable_preemption`, a dispatch policy's
-``acquire``), never by patching attributes.
+``acquire``), never by patching attributes. What a policy does that a real 12345 log would
+show and the loop cannot see (a wrong unit returning an order, 退单) it reports through
+:meth:`PolicyContext.record`, for the event log.
 """
 
 from __future__ import annotations
@@ -59,7 +61,7 @@ class CaseView(Protocol):
 
 
 class PolicyContext(Protocol):
-    """The closed loop as a policy sees it (read-only members and three methods)."""
+    """The closed loop as a policy sees it (read-only members and four methods)."""
 
     @property
     def env(self) -> simpy.Environment: ...
@@ -107,4 +109,14 @@ class PolicyContext(Protocol):
 
     def enable_preemption(self, kinds: Iterable[str]) -> None:
         """Let a whistle pre-empt ordinary single-worker jobs of units of these kinds."""
+        ...
+
+    def record(self, case: CaseView, activity: str, lifecycle: str = "complete",
+               resource: str = "", unit: str = "", tier: str = "") -> None:
+        """Put an event of ``case`` at the current time into the run's event log; does nothing
+        when the run keeps none (the default), so a policy may call it unconditionally.
+
+        ``activity`` is one of the log's activities by its Chinese or English name
+        (``"退单"`` / ``"return"`` …, docs/outputs.md); ``lifecycle`` ``start`` or ``complete``;
+        ``resource`` a worker id and ``unit`` a unit name, when there is one."""
         ...

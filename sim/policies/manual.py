@@ -82,6 +82,7 @@ class ManualDispatch(DispatchPolicy):
                 delay_h = self._return_delay()
                 if delay_h > 0.0:
                     yield env.timeout(delay_h)
+                ctx.record(case, "退单")  # the wrong unit hands it back (event log only)
                 continue
             return
 

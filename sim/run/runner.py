@@ -3,7 +3,8 @@
 Replication ``k`` uses :func:`sim.stochastic.streams.replication_seed` (root seed, k) for
 *every* policy, so policies are compared on common random numbers (identical arrivals and case
 attributes). Each workflow the scenario runs gives its own per-item table (the closed loop's is
-``cases.parquet``) and its own summary metrics; the workload of the units is shared.
+``cases.parquet``) and its own summary metrics; the workload of the units is shared. With
+``events`` a run set also keeps the closed loop's event log (:mod:`sim.run.events`).
 """
 
 from __future__ import annotations
@@ -25,10 +26,12 @@ from sim import __version__
 from sim.model.model import Model, RunResult
 from sim.model.workflow import Workflow, registered_workflows
 from sim.policies import parse_label
+from sim.run.events import EventLogWriter, write_event_formats
 from sim.run.output import atomic_write
 from sim.scenario.closed_loop import PolicySpec
 from sim.scenario.scenario import Scenario
 from sim.stochastic.streams import replication_seed
+from sim.workflows.closed_loop.events import EVENT_CHUNK_ROWS
 from sim.workflows.closed_loop.workflow import ClosedLoop
 
 
@@ -68,15 +71,27 @@ class Replication:
 
 def run_one(scenario: Scenario, policy: PolicySpec, replication: int, root_seed: int,
             days: float | None = None, keep_cases: bool = True, trace: bool = False,
-            model_hook: Callable[[Model], None] | None = None) -> Replication:
-    """Run replication ``replication`` of one policy; pure function of its arguments."""
+            model_hook: Callable[[Model], None] | None = None,
+            event_log: EventLogWriter | None = None,
+            event_chunk_rows: int = EVENT_CHUNK_ROWS) -> Replication:
+    """Run replication ``replication`` of one policy; pure function of its arguments.
+
+    ``event_log``: the closed loop's events of this run go there (no other output changes:
+    recording draws nothing)."""
     seed = replication_seed(root_seed, replication)
     started = time.perf_counter()
     model = Model(scenario, seed=seed, policy=policy, days=days, trace=trace)
+    label = policy.label
+    recorder = None
+    if event_log is not None and scenario.has_closed_loop:
+        loop = model.workflow(ClosedLoop.name)
+        assert isinstance(loop, ClosedLoop)
+        recorder = loop.record_events(event_log.sink(label, replication), event_chunk_rows)
     if model_hook is not None:
         model_hook(model)
     result = model.run()
-    label = policy.label
+    if recorder is not None:
+        recorder.flush()
     summary: dict[str, Any] = {
         "scenario": scenario.name,
         "policy": label,
@@ -156,6 +171,8 @@ class RunSet:
     days: float | None
     runs: list[Replication]
     wall_time_s: float
+    #: events.parquet of the run set, when it kept an event log
+    events: Path | None = None
 
     def summary(self) -> pd.DataFrame:
         rows = [{k: v for k, v in r.summary.items() if not k.startswith("_")} for r in self.runs]
@@ -190,9 +207,15 @@ class RunSet:
 def run_scenario(scenario: Scenario, policies: Sequence[str | None] = (None,),
                  replications: int = 1, seed: int = 0, days: float | None = None,
                  scenario_file: str = "", progress: bool = False,
-                 keep_cases: bool = True) -> RunSet:
-    """Run every policy × replication on common random numbers (sequentially)."""
+                 keep_cases: bool = True, events: str | Path | None = None,
+                 event_chunk_rows: int = EVENT_CHUNK_ROWS) -> RunSet:
+    """Run every policy × replication on common random numbers (sequentially).
+
+    ``events``: write the closed loop's event log of every run to this Parquet file (a row
+    group every ``event_chunk_rows`` events; :meth:`write_outputs` adds OCEL 2.0 and XES)."""
     specs = [resolve_policy(scenario, p) for p in policies]
+    if events is not None and not scenario.has_closed_loop:
+        raise ValueError("an event log records the closed loop, which this scenario does not run")
     started = time.perf_counter()
     jobs = [(spec, k) for spec in specs for k in range(replications)]
     bar = None
@@ -201,14 +224,27 @@ def run_scenario(scenario: Scenario, policies: Sequence[str | None] = (None,),
 
         bar = tqdm(total=len(jobs), unit="run", desc=scenario.name, file=sys.stderr)
     runs = []
-    for spec, k in jobs:
-        runs.append(run_one(scenario, spec, k, seed, days, keep_cases=keep_cases))
+    event_log = None
+    if events is not None:
+        event_log = EventLogWriter(events, scenario.calendar.start, {
+            "scenario": scenario.name, "policies": [s.label for s in specs],
+            "replications": replications, "root_seed": seed, "days": days})
+    try:
+        for spec, k in jobs:
+            runs.append(run_one(scenario, spec, k, seed, days, keep_cases=keep_cases,
+                                event_log=event_log, event_chunk_rows=event_chunk_rows))
+            if bar is not None:
+                bar.update(1)
+    except BaseException:
+        if event_log is not None:
+            event_log.abort()
+        raise
+    finally:
         if bar is not None:
-            bar.update(1)
-    if bar is not None:
-        bar.close()
+            bar.close()
+    events_file = event_log.close() if event_log is not None else None
     return RunSet(scenario, scenario_file, [s.label for s in specs], replications, seed, days,
-                  runs, time.perf_counter() - started)
+                  runs, time.perf_counter() - started, events_file)
 
 
 def grids_frame(scenario: Scenario) -> pd.DataFrame:
@@ -225,7 +261,8 @@ def grids_frame(scenario: Scenario) -> pd.DataFrame:
 
 def write_outputs(runset: RunSet, out_dir: Path) -> list[Path]:
     """Write each workflow's table (cases.parquet …), summary.csv, resources.csv, backlog.csv,
-    grids.csv and run.json."""
+    grids.csv and run.json; with an event log, events.jsonocel and events.xes next to
+    events.parquet (which the runs wrote)."""
     out_dir.mkdir(parents=True, exist_ok=True)
     written = []
 
@@ -259,4 +296,7 @@ def write_outputs(runset: RunSet, out_dir: Path) -> list[Path]:
     }
     put("run.json", lambda p: p.write_text(json.dumps(provenance, indent=2, ensure_ascii=False),
                                            encoding="utf-8"))
+    if runset.events is not None:
+        written.append(runset.events)
+        written.extend(write_event_formats(runset.events, out_dir))
     return written

@@ -5,20 +5,25 @@ from the entry tier upwards until one solves it (escalating in between) → veri
 close (结案) → evaluate (评价), reopening when the citizen is not satisfied.
 
 Zero-duration stages schedule no event, so with every feature off the loop is a plain queue.
+With an event log asked for (``loop.events``, :mod:`~sim.workflows.closed_loop.events`) each
+stage is recorded; without one a stage costs one ``None`` test more, and nothing else.
 The stages themselves are :class:`~sim.workflows.closed_loop.stages.Stages`; dispatch and
 escalation are the policies' (:mod:`sim.policies`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Generator, Iterable
+from collections.abc import Callable, Generator
 from typing import TYPE_CHECKING, Any, Protocol
+
+from sim.workflows.closed_loop.events import REGISTER, VERIFY
 
 if TYPE_CHECKING:
     import simpy
 
     from sim.policies.base import DispatchPolicy, EscalationPolicy
     from sim.workflows.closed_loop.case import Case
+    from sim.workflows.closed_loop.events import EventRecorder
 
 
 class LoopParts(Protocol):
@@ -44,8 +49,14 @@ class LoopParts(Protocol):
     def escalation_policy(self) -> EscalationPolicy: ...
 
     @property
-    def case_work(self) -> Callable[[Case, str, float], Iterable[simpy.Event]]:
-        """Hands-on work at a tier (the escalation policy's, or the stages' own)."""
+    def events(self) -> EventRecorder | None:
+        """The event log's recorder, None when the run keeps no event log."""
+        ...
+
+    @property
+    def case_work(self) -> Callable[[Case, str, float], Generator[simpy.Event, Any, Any]]:
+        """Hands-on work at a tier (the escalation policy's, or the stages' own); its steps
+        return the worker who finished (None from a policy's own steps that do not say)."""
         ...
 
     @property
@@ -70,11 +81,19 @@ def closed_loop(loop: LoopParts, case: Case, via_dispatch: bool, intake: bool,
     """The life of one case; ``loop`` supplies the stages, policies and random draws, and the
     channel its own ``dispatch_delay`` (a pure delay before the dispatch policy), if any."""
     env = loop.env
+    rec = loop.events  # None unless the run keeps an event log: one test per stage
     loop.open_cases[case.id] = case
     if intake:
-        yield from loop.hotline_intake(case)
+        if rec is None:
+            yield from loop.hotline_intake(case)
+        else:
+            yield from rec.intake(case, loop.hotline_intake(case))
+    elif rec is not None:
+        rec.received(case)
     if loop.registration is not None:
         reg_h = loop.registration()
+        if rec is not None:
+            rec.delay(case, REGISTER, reg_h)
         if reg_h > 0.0:
             yield env.timeout(reg_h)
     if via_dispatch:
@@ -82,7 +101,10 @@ def closed_loop(loop: LoopParts, case: Case, via_dispatch: bool, intake: bool,
             delay_h = dispatch_delay()
             if delay_h > 0.0:
                 yield env.timeout(delay_h)
-        yield from loop.dispatch_policy.dispatch(case)
+        if rec is None:
+            yield from loop.dispatch_policy.dispatch(case)
+        else:
+            yield from rec.dispatch(case, loop.dispatch_policy.dispatch(case))
     else:
         case.t_dispatched_h = env.now  # discovered and handled by the grid itself (自行处置)
 
@@ -94,12 +116,15 @@ def closed_loop(loop: LoopParts, case: Case, via_dispatch: bool, intake: bool,
     for step, tier in enumerate(route):
         if step > 0:
             case.escalations += 1
-            yield from escalation.escalate(case, route[step - 1], tier)
+            steps = escalation.escalate(case, route[step - 1], tier)
+            yield from (steps if rec is None else rec.escalation(case, tier, steps))
         succeeds = step == last and solved_here
         duration_h = loop.handling_h(case, tier)
         if not succeeds:
             duration_h *= loop.attempt_fraction
-        yield from work(case, tier, duration_h)
+        worker = yield from work(case, tier, duration_h)
+        if rec is not None:
+            rec.handled(case, tier, worker)
         case.tier_final = tier
     case.resolved = solved_here
     case.t_handled_h = env.now
@@ -107,14 +132,24 @@ def closed_loop(loop: LoopParts, case: Case, via_dispatch: bool, intake: bool,
     while True:
         if loop.verification is not None:
             ver_h = loop.verification()
+            if rec is not None:
+                rec.delay(case, VERIFY, ver_h)
             if ver_h > 0.0:
                 yield env.timeout(ver_h)
         satisfied = loop.evaluate(case, env.now)
+        if rec is not None:
+            rec.evaluated(case, satisfied)
         if satisfied or not case.resolved or not loop.reopen(case):
             break
         case.reopened += 1  # not satisfied: the matter goes back to the tier that solved it
-        yield from work(case, case.tier_final, loop.handling_h(case, case.tier_final))
+        if rec is not None:
+            rec.reopened(case)
+        worker = yield from work(case, case.tier_final, loop.handling_h(case, case.tier_final))
+        if rec is not None:
+            rec.handled(case, case.tier_final, worker)
         case.t_handled_h = env.now
     case.satisfied = satisfied
     case.t_closed_h = env.now
+    if rec is not None:
+        rec.closed(case)
     loop.close(case)

@@ -22,6 +22,7 @@ from sim.model.units import Units
 from sim.scenario.closed_loop import Evaluation
 from sim.stochastic.streams import UniformBlock
 from sim.workflows.closed_loop.case import Case
+from sim.workflows.closed_loop.events import EventRecorder
 
 __all__ = ["Stages"]
 
@@ -49,10 +50,13 @@ class Stages:
     evaluation: Evaluation | None
     _satisfaction_u: UniformBlock
     _reopen_u: UniformBlock
+    #: the event log's recorder (None: the run keeps no event log)
+    events: EventRecorder | None
 
     # -- receive (受理) -------------------------------------------------------------------------
     def hotline_intake(self, case: Case | None) -> Process:
-        """An operator answers the call (受理): queue, talk time, release."""
+        """An operator answers the call (受理): queue, talk time, release; returns the operator
+        (for the event log)."""
         team = self.units.hotline
         assert team is not None
         operator = team.try_acquire(case)
@@ -63,6 +67,7 @@ class Stages:
             if talk_h > 0.0:
                 yield self.env.timeout(talk_h)
         team.release(operator)
+        return operator
 
     def answer_only(self) -> None:
         """A contact answered at the desk that does not become a work order.
@@ -124,13 +129,15 @@ class Stages:
         ``report_due_h`` (a whistle's report deadline) the lateness of the last team on site is
         recorded, a summons still waiting when the deadline nears pre-empts an ordinary job of
         the department (when the escalation policy enables it), and the hours are counted as
-        whistle hours of the department workers.
+        whistle hours of the department workers. Returns the lead worker who finished (for the
+        event log: another one than started if a whistle pre-empted the job).
         """
         env = self.env
         units = self.units
         teams = self.teams_for(case, tier)
         t0 = env.now
         acquire = self.acquire
+        rec = self.events
         workers: list[Worker] = []
         for team in teams:
             if priority or workers:
@@ -152,6 +159,8 @@ class Stages:
         case.wait_h += now - t0
         if case.t_start_h != case.t_start_h:
             case.t_start_h = now
+        if rec is not None:
+            rec.handling(case, tier, workers[0])
         travel_h = 0.0
         if units.travel_on:
             for worker in workers:
@@ -187,6 +196,7 @@ class Stages:
                 env.timeout(back_h).callbacks.append(_Release(worker))
             else:
                 worker.team.release(worker)
+        return workers[0]
 
     def _skill_factor(self, workers: list[Worker], skill: int, category: int) -> float:
         """Handling multiplier: a unit that declares skills sent nobody with the one needed."""

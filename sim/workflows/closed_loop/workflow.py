@@ -9,15 +9,19 @@ numbers). Each work order then walks :func:`~sim.workflows.closed_loop.loop.clos
 
 The loop is also what policies see (:class:`~sim.policies.context.PolicyContext`): its stages
 (:class:`~sim.workflows.closed_loop.stages.Stages`), the category tables and the units.
+
+A run may keep an event log of the loop (:meth:`ClosedLoop.record_events`, module
+:mod:`~sim.workflows.closed_loop.events`); the policies add their own events (退单) through
+:meth:`ClosedLoop.record`.
 """
 
 from __future__ import annotations
 
 import math
 from bisect import bisect_right
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Generator, Iterator, Mapping
 from itertools import accumulate
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -32,6 +36,7 @@ from sim.scenario.routes import entry_index, route_for
 from sim.workflows.closed_loop import metrics as loop_metrics
 from sim.workflows.closed_loop.case import Case
 from sim.workflows.closed_loop.columns import ATTRIBUTES, CASE_COLUMNS, COLUMNS
+from sim.workflows.closed_loop.events import EVENT_CHUNK_ROWS, EventRecorder, EventSink
 from sim.workflows.closed_loop.loop import closed_loop
 from sim.workflows.closed_loop.stages import Stages
 
@@ -72,6 +77,7 @@ class ClosedLoop(Stages, Workflow):
         self._next_id = 0
         self.acquire = None
         self.preempt_kinds = frozenset()
+        self.events = None
         self._build_categories(scn.categories)
         self._build_stages()
         ctx: PolicyContext = self  # what policies may use (the type checker holds us to it)
@@ -88,8 +94,11 @@ class ClosedLoop(Stages, Workflow):
             self.acquire = hook
         # the loop calls this for hands-on work; skipping the policy's default work(), which
         # only delegates, saves a call on every tier of every case
-        self.case_work = (self.work if type(self.escalation_policy).work is EscalationPolicy.work
-                          else self.escalation_policy.work)
+        # (a policy's steps are any iterable of events; the loop reads what they return, which
+        # is None for a plain iterable, so typing them as a generator is safe)
+        own_work = type(self.escalation_policy).work is EscalationPolicy.work
+        self.case_work = cast(Callable[[Case, str, float], Generator[Any, Any, Any]],
+                              self.work if own_work else self.escalation_policy.work)
 
     # -- construction ---------------------------------------------------------------------
     def _build_categories(self, categories: list[Category]) -> None:
@@ -180,6 +189,28 @@ class ClosedLoop(Stages, Workflow):
         """The case is closed (结案): out of the open cases, into the case log."""
         del self.open_cases[case.id]
         self.log.append(case)
+
+    # -- the event log --------------------------------------------------------------------------
+    def record_events(self, sink: EventSink,
+                      chunk_rows: int = EVENT_CHUNK_ROWS) -> EventRecorder:
+        """Keep an event log of this run (before ``run()``): every ``chunk_rows`` events go to
+        ``sink``; call the recorder's ``flush()`` after the run for the rest."""
+        hotline = self.units.hotline
+        self.events = EventRecorder(self.env, sink, self.model.horizon_h, self._unit_name,
+                                    hotline.name if hotline is not None else "",
+                                    self.evaluation is not None, chunk_rows)
+        return self.events
+
+    def record(self, case: Any, activity: str, lifecycle: str = "complete",
+               resource: str = "", unit: str = "", tier: str = "") -> None:
+        """An event of ``case`` now, for the event log (nothing when the run keeps none)."""
+        events = self.events
+        if events is not None:
+            events.named(case.id, activity, lifecycle, resource, unit, tier)
+
+    def _unit_name(self, case: Case, tier: str) -> str:
+        """The unit ``case`` goes to at ``tier`` (the lead department of a joint case)."""
+        return self.teams_for(case, tier)[0].name
 
     # -- arrivals -----------------------------------------------------------------------------
     def feeds(self) -> list[Feed]:
