@@ -162,6 +162,8 @@ def test_run_json_alone_reproduces_the_cases(run_dir, same_frames) -> None:
     ["-r", "two"],
     ["--days", "-1"],
     ["--days", "0"],
+    ["--lang", "fr"],  # once a traceback at the end of the run, after the simulation
+    ["--lang", ","],
 ])
 def test_bad_option_values_exit_2_without_traceback(tmp_path, option: list[str]) -> None:
     out = tmp_path / "never"

@@ -130,7 +130,8 @@ def run_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
     p.add_argument("--no-report", dest="report", action="store_false",
                    help="skip the HTML report")
-    p.add_argument("--lang", default="en", help="report language(s): en, zh or en,zh")
+    p.add_argument("--lang", default="en", type=lang_list,
+                   help="report language(s): en, zh or en,zh")
     p.add_argument("--baseline", default=None, help="policy to compare against")
     p.add_argument("--events", action="store_true",
                    help="also write the event log of every run: events.parquet, "
@@ -178,9 +179,32 @@ def run_and_write(args: argparse.Namespace, policies: list[str | None]) -> int:
     return 0
 
 
+def folder(path: str, option: str) -> Path:
+    """An output folder given to ``option``: it may not exist yet, but may not be a file."""
+    out = Path(path)
+    if out.exists() and not out.is_dir():
+        raise UsageError(f"{option} {path} is a file, not a folder")
+    return out
+
+
+#: the languages of every report (analysis.labels.LANGS; kept here for a bare run)
+REPORT_LANGS = ("en", "zh")
+
+
+def lang_list(text: str) -> str:
+    """``--lang``'s type: ``en``, ``zh`` or ``en,zh``; anything else is a usage error before
+    any work starts."""
+    parts = [part.strip() for part in text.split(",") if part.strip()]
+    wrong = [p for p in parts if p not in REPORT_LANGS]
+    if wrong or not parts:
+        raise argparse.ArgumentTypeError(
+            f"{text!r}: the report languages are {', '.join(REPORT_LANGS)} (e.g. en,zh)")
+    return ",".join(parts)
+
+
 def langs(args: argparse.Namespace) -> list[str]:
     """The report languages of ``--lang`` (``en,zh`` → ``["en", "zh"]``)."""
-    return [part.strip() for part in args.lang.split(",") if part.strip()]
+    return args.lang.split(",")
 
 
 def charts_dir(out_dir: Path, lang: str) -> Path:

@@ -5,13 +5,13 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from sim.cli.common import UsageError, build_reports
+from sim.cli.common import UsageError, build_reports, lang_list
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("report", help="build report.html from an output directory")
     p.add_argument("dir", metavar="DIR", help="output directory of run, compare or sweep")
-    p.add_argument("--lang", default="en",
+    p.add_argument("--lang", default="en", type=lang_list,
                    help="en, zh or en,zh: report.html (en), report.zh.html (zh)")
     p.add_argument("--baseline", default=None, help="policy to compare against (default first)")
     p.set_defaults(func=command)

@@ -16,7 +16,7 @@ from types import FrameType
 
 from pydantic import ValidationError
 
-from sim.cli.common import UsageError, build_reports, positive_int
+from sim.cli.common import UsageError, build_reports, lang_list, positive_int
 from sim.run.executors import DaskUnavailable, default_workers
 from sim.run.experiment import Experiment, TargetSpec, load_experiment, parse_halfwidth
 from sim.run.sweep import (
@@ -45,7 +45,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
     p.add_argument("--no-report", dest="report", action="store_false",
                    help="skip the HTML report")
-    p.add_argument("--lang", default="en", help="report language(s): en, zh or en,zh")
+    p.add_argument("--lang", default="en", type=lang_list,
+                   help="report language(s): en, zh or en,zh")
     p.add_argument("--baseline", default=None, help="policy to compare against")
     p.set_defaults(func=command)
 
