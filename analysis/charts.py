@@ -42,7 +42,7 @@ _ECDF_EXACT_MAX = 4000
 _ECDF_GRID_POINTS = 600
 
 #: Hour ticks a planner reads without a calculator (1 day = 24, 1 week = 168, 15 days = 360).
-_HOUR_TICKS: tuple[float, ...] = (0.1, 0.25, 0.5, 1, 2, 4, 8, 24, 72, 168, 360, 720, 2160)
+HOUR_TICKS: tuple[float, ...] = (0.1, 0.25, 0.5, 1, 2, 4, 8, 24, 72, 168, 360, 720, 2160)
 
 PathLike = Path | str
 
@@ -74,7 +74,7 @@ def save_figure(fig: Figure, stem: PathLike, dpi: int = 150) -> tuple[Path, Path
 
 
 @contextmanager
-def _chart(lang: str, figsize: tuple[float, float], save: PathLike | None
+def new_chart(lang: str, figsize: tuple[float, float], save: PathLike | None
            ) -> Iterator[tuple[Figure, str]]:
     """Create a figure in the fonts of ``lang`` and finish it inside the same settings.
 
@@ -91,6 +91,23 @@ def _chart(lang: str, figsize: tuple[float, float], save: PathLike | None
             save_figure(fig, save)
         elif not _SAVED_IN_FONT_CONTEXT.get():
             fig.draw_without_rendering()
+
+
+def hour_axis(ax: Axes, low: float, high: float, which: str = "x") -> None:
+    """A log-scale hours axis (``which``: "x" or "y") from ``low`` to ``high`` with ticks a
+    planner reads at sight."""
+    low = max(low, 1e-3)
+    ticks = [t for t in HOUR_TICKS if low <= t <= high]
+    if which == "x":
+        ax.set_xscale("log")
+        ax.set_xlim(low, high)
+        ax.set_xticks(ticks, [f"{t:g}" for t in ticks])
+        ax.xaxis.set_minor_formatter(NullFormatter())
+    else:
+        ax.set_yscale("log")
+        ax.set_ylim(low, high)
+        ax.set_yticks(ticks, [f"{t:g}" for t in ticks])
+        ax.yaxis.set_minor_formatter(NullFormatter())
 
 
 def _order(policies: Sequence[str] | None, table: pd.DataFrame) -> list[str]:
@@ -142,7 +159,7 @@ def resolution_ecdf(cases: pd.DataFrame, *, policies: Sequence[str] | None = Non
     data = _post_warmup(cases)
     policies = _order(policies, data)
     colors = _colors(colors, policies)
-    with _chart(lang, (7.5, 4.6), save) as (fig, lang):
+    with new_chart(lang, (7.5, 4.6), save) as (fig, lang):
         ax = fig.add_subplot()
         closed_all = data["resolution_h"].dropna().to_numpy(dtype=float)
         positive = closed_all[closed_all > 0]
@@ -160,11 +177,7 @@ def resolution_ecdf(cases: pd.DataFrame, *, policies: Sequence[str] | None = Non
                 x = np.geomspace(max(low, 1e-3), high, _ECDF_GRID_POINTS)
             y = np.searchsorted(closed, x, side="right") / values.size
             ax.step(x, y, where="post", color=colors[policy], lw=1.8, label=policy)
-        ax.set_xscale("log")
-        ax.set_xlim(max(low, 1e-3), high)
-        ticks = [t for t in _HOUR_TICKS if max(low, 1e-3) <= t <= high]
-        ax.set_xticks(ticks, [f"{t:g}" for t in ticks])
-        ax.xaxis.set_minor_formatter(NullFormatter())
+        hour_axis(ax, low, high)
         ax.set_ylim(0, 1.02)
         for deadline_h, key in deadlines:
             ax.axvline(deadline_h, color="0.35", ls="--", lw=1, zorder=0)
@@ -191,7 +204,7 @@ def headline_metrics(summary: pd.DataFrame, *, metrics: Sequence[str] = HEADLINE
     table = summarise(summary, by=["policy"], metrics=metrics, confidence=confidence)
     ncols = 4
     nrows = math.ceil((len(metrics) + 1) / ncols)
-    with _chart(lang, (3.0 * ncols, 2.7 * nrows), save) as (fig, lang):
+    with new_chart(lang, (3.0 * ncols, 2.7 * nrows), save) as (fig, lang):
         axes = fig.subplots(nrows, ncols, squeeze=False).ravel()
         x = np.arange(len(policies))
         for ax, metric in zip(axes, metrics, strict=False):
@@ -231,7 +244,7 @@ def backlog_over_time(backlog: pd.DataFrame, *, policies: Sequence[str] | None =
         raise ValueError("band must be 'ci' or 'minmax'")
     policies = _order(policies, backlog)
     colors = _colors(colors, policies)
-    with _chart(lang, (7.5, 4.2), save) as (fig, lang):
+    with new_chart(lang, (7.5, 4.2), save) as (fig, lang):
         ax = fig.add_subplot()
         if warmup_h:
             ax.axvspan(0, warmup_h / 24, color="0.88", zorder=0)
@@ -282,7 +295,7 @@ def workload_distribution(resources: pd.DataFrame, *, policies: Sequence[str] | 
     per_worker = workload_per_worker(resources)
     policies = _order(policies, per_worker if len(per_worker) else resources)
     colors = _colors(colors, policies)
-    with _chart(lang, (8.5, 4.0), save) as (fig, lang):
+    with new_chart(lang, (8.5, 4.0), save) as (fig, lang):
         axes = fig.subplots(1, 2)
         for ax, column, key in ((axes[0], "busy_h", "busy_h_per_worker"),
                                 (axes[1], "cases_handled", "cases_per_worker")):
@@ -341,7 +354,7 @@ def grid_map(grids: pd.DataFrame, *, cases: pd.DataFrame | None = None,
     width_km = float(np.ptp(grids["x_km"])) or 1.0
     aspect = float(np.clip((float(np.ptp(grids["y_km"])) or 1.0) / width_km, 0.4, 1.6))
     panel_w = 3.6
-    with _chart(lang, (panel_w * ncols + 1.2, (panel_w * aspect + 0.9) * nrows + 0.5),
+    with new_chart(lang, (panel_w * ncols + 1.2, (panel_w * aspect + 0.9) * nrows + 0.5),
                 save) as (fig, lang):
         axes = fig.subplots(nrows, ncols, squeeze=False, sharex=True, sharey=True)
         for ax in axes[:, 1:].ravel():
@@ -390,7 +403,7 @@ def escalation_funnel(cases: pd.DataFrame, summary: pd.DataFrame, *,
     tiers += [t for t in shares.columns if t not in TIER_ORDER and shares[t].sum() > 0]
     table = summarise(summary, by=["policy"],
                       metrics=["whistles_per_100", "whistle_dept_hours"], confidence=confidence)
-    with _chart(lang, (10.5, 4.2), save) as (fig, lang):
+    with new_chart(lang, (10.5, 4.2), save) as (fig, lang):
         grid = fig.add_gridspec(1, 3, width_ratios=[2.2, 1, 1])
         ax_tier = fig.add_subplot(grid[0])
         x = np.arange(len(policies))
@@ -442,7 +455,7 @@ def sweep_lines(runs: pd.DataFrame, param: str, *,
     """Chart 6a: each metric against one swept parameter, a line per policy with CI bands."""
     policies = _order(policies, runs)
     colors = _colors(colors, policies)
-    with _chart(lang, (4.2 * len(metrics) + 0.5, 3.8), save) as (fig, lang):
+    with new_chart(lang, (4.2 * len(metrics) + 0.5, 3.8), save) as (fig, lang):
         axes = fig.subplots(1, len(metrics), squeeze=False).ravel()
         for ax, metric in zip(axes, metrics, strict=True):
             scale = _scale(metric)
@@ -481,7 +494,7 @@ def sweep_heatmap(runs: pd.DataFrame, x_param: str, y_param: str, *,
     vmin, vmax = float(means.min()), float(means.max())
     ncols = min(len(policies), 3)
     nrows = math.ceil(len(policies) / ncols)
-    with _chart(lang, (3.9 * ncols + 1.0, 3.3 * nrows + 0.6), save) as (fig, lang):
+    with new_chart(lang, (3.9 * ncols + 1.0, 3.3 * nrows + 0.6), save) as (fig, lang):
         axes = fig.subplots(nrows, ncols, squeeze=False).ravel()
         image = None
         for ax, policy in zip(axes, policies, strict=False):

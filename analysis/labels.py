@@ -278,6 +278,309 @@ LABELS: dict[str, dict[str, str]] = {
         "en": "{policy}: too few replications ({n}) to compare with {baseline}; run at least 3.",
         "zh": "{policy}：重复次数过少（{n} 次），无法与 {baseline} 比较；请至少运行 3 次。",
     },
+    # --- calibration report (govsim calibrate --report) ---------------------------------------
+    "cal_report_title": {"en": "Calibration report", "zh": "校准报告"},
+    "cal_intro": {
+        "en": "What govsim fitted from a work-order log to write the scenario, each value with "
+        "its 95 % interval, and how well each fit matches the log. Check the charts before "
+        "trusting the scenario; then back-test it.",
+        "zh": "govsim 由工单日志拟合出的情景参数（均附 95 % 置信区间），"
+        "以及各拟合与日志的吻合程度。"
+        "请先查看图表再使用该情景，然后进行回测。",
+    },
+    "cal_section_log": {"en": "The log", "zh": "日志概况"},
+    "cal_fact_log": {"en": "log file", "zh": "日志文件"},
+    "cal_fact_rows": {"en": "rows read", "zh": "读取行数"},
+    "cal_fact_used": {"en": "orders used", "zh": "采用工单数"},
+    "cal_fact_bad": {"en": "rows not used", "zh": "未采用行数"},
+    "cal_fact_period": {"en": "period", "zh": "时段"},
+    "cal_fact_period_value": {"en": "{start} to {end} ({days} days)",
+                              "zh": "{start} 至 {end}（{days} 天）"},
+    "cal_fact_open": {"en": "orders open at the end (right-censored)",
+                      "zh": "期末未办结工单（右删失）"},
+    "cal_fact_holidays": {"en": "holidays given", "zh": "指定节假日"},
+    "cal_fact_scenario": {"en": "scenario written", "zh": "生成的情景文件"},
+    "cal_none": {"en": "none", "zh": "无"},
+    "cal_section_bad": {"en": "Rows not used", "zh": "未采用的行"},
+    "cal_bad_none": {"en": "Every row could be used.", "zh": "所有行均可采用。"},
+    "col_column": {"en": "column", "zh": "列"},
+    "bad_not_a_time": {"en": "not a time", "zh": "不是时间"},
+    "bad_unknown_value": {"en": "unknown value", "zh": "未知取值"},
+    "bad_empty": {"en": "empty", "zh": "为空"},
+    "bad_repeated": {"en": "repeated", "zh": "重复"},
+    "bad_no_tier": {"en": "no tier", "zh": "无法判断层级"},
+    "bad_not_a_count": {"en": "not a count", "zh": "不是计数"},
+    "bad_before": {"en": "before {column}", "zh": "早于{column}"},
+    "col_problem": {"en": "problem", "zh": "问题"},
+    "col_rows": {"en": "rows", "zh": "行数"},
+    "col_first_rows": {"en": "first rows", "zh": "前几行行号"},
+    "col_example": {"en": "example", "zh": "示例"},
+    "cal_section_arrivals": {"en": "Arrivals", "zh": "来件"},
+    "cal_arrivals_note": {
+        "en": "Rate: orders on a day of weight 1 (the weekly mean). k: the negative binomial "
+        "shape of the daily counts, Var = m + m²/k (∞: no more variable than Poisson); channels "
+        "in one group share their day effect. About 5 % of days should fall outside a right "
+        "95 % band.",
+        "zh": "日均：权重为 1 的一天的工单数（周均值）。k：日工单数的负二项形状参数，方差 = m + "
+        "m²/k"
+        "（∞ 表示波动不超过泊松）；同一联动组的渠道共享日效应。拟合正确时，约 5 % 的天数落在 95 % "
+        "区间之外。",
+    },
+    "col_channel": {"en": "channel", "zh": "渠道"},
+    "col_channel_kind": {"en": "kind", "zh": "类型"},
+    "col_orders": {"en": "orders", "zh": "工单数"},
+    "col_rate_day": {"en": "orders/day (95 % CI)", "zh": "日均工单（95 % 置信区间）"},
+    "col_day_k": {"en": "day effect k (95 % CI)", "zh": "日效应 k（95 % 置信区间）"},
+    "col_group": {"en": "group", "zh": "联动组"},
+    "col_holiday_factor": {"en": "holiday factor", "zh": "节假日系数"},
+    "col_days_outside": {"en": "days outside the 95 % band", "zh": "落在 95 % 区间外的天数"},
+    "col_days_outside_poisson": {"en": "… if Poisson", "zh": "……若按泊松"},
+    "cal_section_profiles": {"en": "Hour and weekday profiles", "zh": "钟点与星期分布"},
+    "cal_section_daily": {"en": "Daily counts", "zh": "逐日工单数"},
+    "cal_section_categories": {"en": "Categories and where they were handled",
+                               "zh": "类别与办结层级"},
+    "col_category": {"en": "category", "zh": "类别"},
+    "col_share_ci": {"en": "share (95 % CI)", "zh": "占比（95 % 置信区间）"},
+    "col_close_deadline": {"en": "closure deadline", "zh": "办结时限"},
+    "col_department": {"en": "department", "zh": "承办部门"},
+    "cal_section_times": {"en": "Fitted times", "zh": "拟合时长"},
+    "cal_times_note": {
+        "en": "Maximum likelihood with the orders still open at the end right-censored (and a "
+        "reopened order's first handling known only to end before its close); the family "
+        "(lognormal, gamma, Weibull) with the lowest AIC is kept. 'Closed only' is the naive "
+        "mean of the closed orders, biased short. KS: the largest gap between the fitted "
+        "distribution and the Kaplan–Meier curve of the data.",
+        "zh": "最大似然拟合，期末未结工单按右删失处理（重办工单的首次处置仅知早于最终办结）；"
+        "在对数正态、"
+        "伽马、韦布尔分布中取 AIC 最小者。“仅已结”为只用已结工单的朴素均值，会偏短。KS："
+        "拟合分布与数据的 "
+        "Kaplan–Meier 曲线之间的最大差距。",
+    },
+    "col_what": {"en": "time", "zh": "时长"},
+    "col_tier": {"en": "tier", "zh": "层级"},
+    "col_censored": {"en": "open", "zh": "未结"},
+    "col_family": {"en": "family", "zh": "分布"},
+    "col_mean_h_ci": {"en": "mean h (95 % CI)", "zh": "均值·小时（95 % 置信区间）"},
+    "col_cv_ci": {"en": "cv (95 % CI)", "zh": "变异系数（95 % 置信区间）"},
+    "col_closed_only": {"en": "closed only", "zh": "仅已结"},
+    "col_ks": {"en": "KS", "zh": "KS"},
+    "col_daic": {"en": "ΔAIC to next", "zh": "与次优 ΔAIC"},
+    "cal_time_handling": {"en": "{category} 派单 → 办结", "zh": "{category} 派单 → 办结"},
+    "cal_time_delay": {"en": "{channel} 受理 → 派单", "zh": "{channel} 受理 → 派单"},
+    "cal_time_resolution": {"en": "{category} 受理 → 办结 (not written)",
+                            "zh": "{category} 受理 → 办结（未写入情景）"},
+    "cal_pooled": {"en": "pooled over categories", "zh": "跨类别合并"},
+    "fam_lognormal": {"en": "lognormal", "zh": "对数正态"},
+    "fam_gamma": {"en": "gamma", "zh": "伽马"},
+    "fam_weibull": {"en": "Weibull", "zh": "韦布尔"},
+    "cal_section_rates": {"en": "Returns, reopens and satisfaction", "zh": "退单、重办与满意度"},
+    "cal_returns": {"en": "returns (退单) per dispatched order", "zh": "每件派单的退单次数"},
+    "cal_misroute": {"en": "misroute probability per dispatch", "zh": "每次派单的派错概率"},
+    "cal_return_delay": {"en": "hours a return adds", "zh": "每次退单增加的小时数"},
+    "cal_reopen": {"en": "reopened, of the unsatisfied", "zh": "不满意工单中的重办占比"},
+    "cal_sat_on_time": {"en": "satisfied when closed on time", "zh": "按期办结的满意率"},
+    "cal_sat_floor": {"en": "satisfied when very late", "zh": "严重超期的满意率"},
+    "cal_sat_scale": {"en": "decay of satisfaction with lateness (h)",
+                      "zh": "满意率随超期衰减的尺度（小时）"},
+    "cal_section_assumed": {"en": "What the log cannot tell: assumed",
+                            "zh": "日志无法提供的内容：假设"},
+    "cal_assumed_staffing": {
+        "en": "Staffing, shifts and locations are estimates [est]: every team is the fewest "
+        "workers that carry the log's elapsed times at the busiest hour of a busy day with "
+        "P(wait) ≤ {p_wait} (Erlang C), always on duty, travel off. Give --base with your own "
+        "organisation.",
+        "zh": "人员、班次与位置均为估计值 [est]：各队伍取能在繁忙日最忙时段承接日志中处置时长、且 "
+        "P(等待) ≤ {p_wait}（Erlang C）的最少人数，全天在岗，不计路程。请用 --base "
+        "提供本地组织结构。",
+    },
+    "cal_assumed_no_deadlines": {
+        "en": "The log has no deadlines: the general class (24 h response, 7 days closure) [est].",
+        "zh": "日志中没有办理时限：采用一般类（24 小时响应、7 天办结）[est]。",
+    },
+    "cal_assumed_response_deadline": {
+        "en": "Response deadlines [est]: a log has no on-site time, so each equals its closure "
+        "deadline.",
+        "zh": "响应时限 [est]：日志没有到场时间，故取与办结时限相同。",
+    },
+    "cal_assumed_no_flareups": {"en": "No flare-ups: a log does not record them.",
+                                "zh": "不含小事拖大（激化）：日志不记录此类事件。"},
+    "cal_assumed_return_delay_cv": {
+        "en": "The time a return adds: its fitted mean, lognormal with cv 0.8 [est].",
+        "zh": "每次退单增加的时间：取拟合均值，按变异系数 0.8 的对数正态分布 [est]。",
+    },
+    "cal_assumed_one_misroute_rate": {
+        "en": "One return (退单) rate for every channel and category.",
+        "zh": "所有渠道与类别使用同一退单率。",
+    },
+    "cal_assumed_department_units": {
+        "en": "Category {category}: its department orders went to {units} units; the scenario "
+        "sends all to the most frequent, {department}.",
+        "zh": "类别 {category}：其部门工单分派给了 {units} 个单位；情景中全部交由最常见的 "
+        "{department}。",
+    },
+    "cal_assumed_hotline_intake": {
+        "en": "Hotline intake takes no time [est]: a work-order log has no calls.",
+        "zh": "热线受理不耗时 [est]：工单日志中没有通话记录。",
+    },
+    "cal_assumed_holidays_as_surges": {
+        "en": "The {n} holidays are surges of the arrival rates; work goes on on them, as the "
+        "log shows.",
+        "zh": "{n} 个节假日按来件量激增处理；日志显示节假日照常办理。",
+    },
+    "cal_section_next": {"en": "Next: back-test the scenario", "zh": "下一步：回测情景"},
+    "cal_next_note": {
+        "en": "Run the scenario over the log's period and set every figure of the log against "
+        "the band of the simulated runs:",
+        "zh": "在日志时段内运行该情景，并将日志的每项指标与模拟运行的区间逐一比较：",
+    },
+    # calibration charts
+    "cal_hour_title": {"en": "Orders by clock hour: log (points) and fitted (lines)",
+                       "zh": "按钟点的工单数：日志（点）与拟合（线）"},
+    "cal_hour_x": {"en": "hour of day", "zh": "钟点"},
+    "cal_hour_y": {"en": "orders per hour", "zh": "每小时工单数"},
+    "cal_hour_caption": {
+        "en": "The fitted rate is the product rate × weekday factor × hour share: where the "
+        "points of working days and weekends leave their lines, the hour profile differs by "
+        "day and one profile per channel is too coarse.",
+        "zh": "拟合来件率 = 日均 × 星期系数 × 钟点占比：若工作日与周末的点偏离各自的曲线，"
+        "说明钟点分布随日而变，"
+        "每渠道一条钟点曲线过于粗略。",
+    },
+    "cal_workdays": {"en": "Mon–Fri", "zh": "周一至周五"},
+    "cal_weekend": {"en": "Sat–Sun", "zh": "周六、周日"},
+    "cal_weekday_title": {"en": "Weekday factor: each day (dots) and fitted with 95 % CI",
+                          "zh": "星期系数：逐日（点）与拟合值及 95 % 置信区间"},
+    "cal_weekday_y": {"en": "orders ÷ mean day", "zh": "当日工单数 ÷ 日均"},
+    "cal_weekday_caption": {
+        "en": "Holidays are left out (they are surges of their own).",
+        "zh": "不含节假日（节假日单独按激增处理）。",
+    },
+    "wd_0": {"en": "Mon", "zh": "周一"},
+    "wd_1": {"en": "Tue", "zh": "周二"},
+    "wd_2": {"en": "Wed", "zh": "周三"},
+    "wd_3": {"en": "Thu", "zh": "周四"},
+    "wd_4": {"en": "Fri", "zh": "周五"},
+    "wd_5": {"en": "Sat", "zh": "周六"},
+    "wd_6": {"en": "Sun", "zh": "周日"},
+    "cal_daily_title": {"en": "Orders per day against the fitted distribution",
+                        "zh": "逐日工单数与拟合分布"},
+    "cal_daily_x": {"en": "day of the log", "zh": "日志第几天"},
+    "cal_daily_y": {"en": "orders per day", "zh": "每日工单数"},
+    "cal_daily_caption": {
+        "en": "The shaded band holds 95 % of days under the fitted negative binomial; the dashed "
+        "lines are the band Poisson days would have, too narrow when days vary.",
+        "zh": "阴影为拟合负二项分布下 95 % 天数所在区间；虚线为泊松分布的区间，"
+        "日间波动较大时过窄。",
+    },
+    "cal_log": {"en": "log", "zh": "日志"},
+    "cal_fitted_mean": {"en": "fitted mean", "zh": "拟合均值"},
+    "cal_band_nb": {"en": "95 % band (negative binomial)", "zh": "95 % 区间（负二项）"},
+    "cal_band_poisson": {"en": "95 % band if Poisson", "zh": "95 % 区间（若为泊松）"},
+    "cal_holiday": {"en": "holiday", "zh": "节假日"},
+    "cal_ecdf_title": {"en": "{what}: Kaplan–Meier of the log (steps) and the fit (line)",
+                       "zh": "{what}：日志的 Kaplan–Meier 曲线（阶梯）与拟合（曲线）"},
+    "cal_qq_title": {"en": "{what}: Q–Q, fitted against observed quantiles",
+                     "zh": "{what}：Q–Q 图，拟合分位数对实际分位数"},
+    "cal_handling": {"en": "Handling times 派单 → 办结", "zh": "处置时长（派单 → 办结）"},
+    "cal_delays": {"en": "Receipt → dispatch 受理 → 派单", "zh": "受理 → 派单时长"},
+    "cal_hours": {"en": "hours", "zh": "小时"},
+    "cal_share_closed": {"en": "share done", "zh": "已完成占比"},
+    "cal_observed_h": {"en": "log quantile (h)", "zh": "日志分位数（小时）"},
+    "cal_fitted_h": {"en": "fitted quantile (h)", "zh": "拟合分位数（小时）"},
+    "cal_panel": {"en": "{family}, n={n}, KS {ks}", "zh": "{family}，n={n}，KS {ks}"},
+    "cal_ecdf_caption": {
+        "en": "Each panel: the Kaplan–Meier estimate of the share done (open orders censored) "
+        "and the fitted distribution, on a log scale; KS is their largest gap.",
+        "zh": "每个子图：已完成占比的 Kaplan–Meier 估计（未结工单按删失处理）与拟合分布，"
+        "对数横轴；KS 为两者的最大差距。",
+    },
+    "cal_qq_caption": {
+        "en": "Points on the diagonal: the fitted quantiles match the log's; bending away at the "
+        "right means the fit's tail is too light (below) or too heavy (above).",
+        "zh": "点落在对角线上表示拟合分位数与日志一致；右端向下弯曲表示拟合尾部过轻，"
+        "向上弯曲表示过重。",
+    },
+    "cal_sat_title": {"en": "Satisfaction against lateness at close",
+                      "zh": "满意率与办结超时"},
+    "cal_sat_x": {"en": "hours past the deadline at close (negative: early)",
+                  "zh": "办结时超过时限的小时数（负数为提前）"},
+    "cal_sat_y": {"en": "satisfied", "zh": "满意占比"},
+    "cal_sat_fit": {"en": "fitted", "zh": "拟合"},
+    "cal_sat_bins": {"en": "log, binned (95 % CI)", "zh": "日志分组（95 % 置信区间）"},
+    "cal_sat_caption": {
+        "en": "Evaluated orders that were not reopened: an unsatisfied order may be reopened "
+        "and leave this sample, which the fit allows for.",
+        "zh": "已评价且未重办的工单：不满意的工单可能被重办而离开该样本，拟合已考虑这一点。",
+    },
+    # --- back-test report (govsim backtest --out) ----------------------------------------------
+    "bt_report_title": {"en": "Back-test", "zh": "回测报告"},
+    "bt_verdict": {
+        "en": "{inside} of {n} figures of the log fall inside the band of {r} simulated runs.",
+        "zh": "日志的 {n} 项指标中，有 {inside} 项落在 {r} 次模拟运行的区间内。",
+    },
+    "bt_outside": {"en": "Outside: {names}.", "zh": "区间外：{names}。"},
+    "bt_all_inside": {
+        "en": "The scenario reproduces this log: a policy comparison on it speaks of this "
+        "district.",
+        "zh": "该情景能重现此日志：基于它的方案比较可代表本辖区。",
+    },
+    "bt_method": {
+        "en": "Each band is where one more simulated run would fall with 95 % probability: mean "
+        "± t·s·√(1 + 1/R) over R runs. A figure outside its band says the scenario does not "
+        "reproduce that part of the log. Resolution times count open orders as censored, in the "
+        "log and in the runs alike.",
+        "zh": "每个区间是再做一次模拟运行时其结果以 95 % 概率落入的范围：R 次运行的均值 ± t·s·√(1 "
+        "+ 1/R)。"
+        "指标落在区间外，说明情景未能重现日志的这一部分。办结时长在日志与模拟中均将未结工单按删失处理。",
+    },
+    "bt_section_verdict": {"en": "Verdict", "zh": "结论"},
+    "bt_section_charts": {"en": "Log against the runs", "zh": "日志与模拟对照"},
+    "bt_section_figures": {"en": "Every figure", "zh": "各项指标"},
+    "col_figure": {"en": "figure", "zh": "指标"},
+    "col_figure_group": {"en": "group", "zh": "分组"},
+    "col_log": {"en": "log", "zh": "日志"},
+    "col_band": {"en": "simulated 95 % band", "zh": "模拟 95 % 区间"},
+    "bt_inside": {"en": "inside", "zh": "区间内"},
+    "bt_outside_by": {"en": "outside by {pct}", "zh": "超出 {pct}"},
+    "bt_outside_plain": {"en": "outside", "zh": "区间外"},
+    "bt_not_simulated": {"en": "not in the runs", "zh": "模拟中无此项"},
+    "bt_group_resolution": {"en": "resolution time", "zh": "办结时长"},
+    "bt_group_arrivals": {"en": "arrivals", "zh": "来件"},
+    "bt_group_rates": {"en": "rates", "zh": "比率"},
+    "bt_group_backlog": {"en": "backlog", "zh": "积压"},
+    "bt_group_category": {"en": "by category", "zh": "按类别"},
+    "bt_group_street": {"en": "by street", "zh": "按街道"},
+    "bt_p50_resolution": {"en": "median resolution time", "zh": "办结时长中位数"},
+    "bt_p90_resolution": {"en": "p90 resolution time", "zh": "办结时长 p90"},
+    "bt_p95_resolution": {"en": "p95 resolution time", "zh": "办结时长 p95"},
+    "bt_ks_resolution": {"en": "KS distance to the simulated curve",
+                         "zh": "与模拟曲线的 KS 距离"},
+    "bt_orders_per_day": {"en": "orders per day", "zh": "日均工单数"},
+    "bt_on_time": {"en": "closed on time (share of orders)", "zh": "按期办结率（占工单）"},
+    "bt_closed_by_end": {"en": "closed by the end (share of orders)", "zh": "期末已办结占比"},
+    "bt_satisfied_first": {"en": "satisfied at the first evaluation", "zh": "首次评价满意率"},
+    "bt_reopened": {"en": "reopened (share of closed)", "zh": "重办率（占已结）"},
+    "bt_backlog_inside": {"en": "hours with the log's open orders inside the band",
+                          "zh": "日志在办工单数落在区间内的小时占比"},
+    "bt_median_by_category": {"en": "median resolution, {subject}",
+                              "zh": "办结时长中位数：{subject}"},
+    "bt_median_by_street": {"en": "median resolution, {subject}",
+                            "zh": "办结时长中位数：{subject}"},
+    "bt_resolution_title": {"en": "Resolution time: the log against the simulated band",
+                            "zh": "办结时长：日志与模拟区间"},
+    "bt_resolution_x": {"en": "hours since receipt", "zh": "受理后小时数"},
+    "bt_resolution_y": {"en": "share resolved (Kaplan–Meier)", "zh": "已办结占比（Kaplan–Meier）"},
+    "bt_backlog_title": {"en": "Open orders over time", "zh": "在办工单数随时间变化"},
+    "bt_backlog_x": {"en": "day of the log", "zh": "日志第几天"},
+    "bt_backlog_y": {"en": "open orders", "zh": "在办工单数"},
+    "bt_arrivals_title": {"en": "Orders per day", "zh": "每日工单数"},
+    "bt_arrivals_y": {"en": "orders", "zh": "工单数"},
+    "bt_band": {"en": "simulated 95 % band ({r} runs)", "zh": "模拟 95 % 区间（{r} 次运行）"},
+    "bt_sim_mean": {"en": "simulated mean", "zh": "模拟均值"},
+    "bt_charts_caption": {
+        "en": "The log (dark line) against the band where one more simulated run would fall.",
+        "zh": "日志（深色线）与再做一次模拟运行时结果所在的区间。",
+    },
     "list_sep": {"en": ", ", "zh": "、"},
     "clause_sep": {"en": ", ", "zh": "，"},
     "sentence_sep": {"en": " ", "zh": ""},

@@ -1,31 +1,23 @@
 """The HTML report: one self-contained file a planner can e-mail, open offline and print.
 
-Charts are embedded as base64 PNG, styles are inline, and there is no script, so the file
-needs nothing but a browser. Chinese text is set in an embedded subset of the CJK font (listed
-first in the font stack: it holds only CJK characters, so Latin text falls through to the
-system font, and browsers were seen to skip a web font listed after ``system-ui``). All text
-from data (policy, scenario, grid names, YAML comments) is HTML-escaped.
+Verdict, scenario facts, charts, tables and assumptions of one comparison or sweep, built from
+its output directory; the page itself is made of :mod:`analysis.html`.
 """
 
 from __future__ import annotations
 
-import base64
 import datetime as dt
-import html
-import io
 import math
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypedDict
 
 import pandas as pd
-from matplotlib import rc_context
 from matplotlib.figure import Figure
 
 from analysis import charts
 from analysis.assumptions import find_scenario_file, read_assumptions
-from analysis.fonts import embedded_font_css, font_rc
+from analysis.html import Chart, escape, figure_html, html_table, png_base64, write_document
 from analysis.labels import LANGS, label
 from analysis.metrics import METRICS, metric_columns
 from analysis.outputs import CASE_COLUMNS_FOR_REPORT, RunOutputs, load_outputs
@@ -47,68 +39,6 @@ RANKED_METRICS: tuple[str, ...] = ("p90_resolution_h", "on_time_close_rate")
 
 #: Swept parameters drawn as line charts (more would make the report a catalogue).
 MAX_SWEEP_PARAMS = 3
-
-_PNG_DPI = 130
-
-_CSS = """
-:root { --ink:#1d2733; --muted:#5b6776; --line:#d9dee5; --bg:#f6f8fa; --good:#1a7f37;
-        --bad:#b42318; --neutral:#6e7781; }
-* { box-sizing:border-box; }
-body { margin:0; font:15px/1.55 GovsimCJK,system-ui,-apple-system,"Segoe UI","Noto Sans CJK SC",
-       "Noto Sans SC","PingFang SC","Microsoft YaHei",sans-serif; color:var(--ink);
-       background:#fff; }
-main { max-width:1180px; margin:0 auto; padding:28px 32px 60px; }
-header { border-bottom:3px solid var(--ink); padding-bottom:10px; margin-bottom:18px; }
-h1 { font-size:26px; margin:0 0 4px; }
-h2 { font-size:20px; margin:34px 0 10px; padding-bottom:4px; border-bottom:1px solid var(--line); }
-h3 { font-size:16px; margin:20px 0 6px; }
-.sub { color:var(--muted); font-size:13px; }
-.verdict { background:var(--bg); border-left:5px solid var(--ink); padding:10px 16px;
-           margin:10px 0; }
-.verdict p { margin:4px 0; }
-table { border-collapse:collapse; margin:8px 0 14px; font-size:13.5px; }
-th, td { border-bottom:1px solid var(--line); padding:5px 10px; text-align:left;
-         vertical-align:top; }
-th { background:var(--bg); font-weight:600; }
-td.num { text-align:right; font-variant-numeric:tabular-nums; white-space:nowrap; }
-.ci { color:var(--muted); font-size:12px; }
-.sw { display:inline-block; width:12px; height:12px; border-radius:2px; margin-right:6px;
-      vertical-align:-1px; }
-.badge { display:inline-block; padding:1px 8px; border-radius:10px; font-size:12px;
-         color:#fff; white-space:nowrap; }
-.better { background:var(--good); } .worse { background:var(--bad); }
-.changed { background:#0969da; } .no_difference, .too_few { background:var(--neutral); }
-figure { margin:18px 0 26px; }
-figure img { max-width:100%; height:auto; border:1px solid var(--line); }
-figcaption { color:var(--muted); font-size:13px; margin-top:4px; }
-.facts td:first-child { color:var(--muted); }
-.note { color:var(--muted); font-size:13px; }
-code { font-size:12.5px; background:var(--bg); padding:1px 4px; border-radius:3px; }
-@media print { main { max-width:none; padding:0; } figure { break-inside:avoid; } }
-"""
-
-
-@dataclass
-class _Chart:
-    """A rendered chart ready for embedding."""
-
-    name: str
-    title: str
-    caption: str
-    png_base64: str
-
-
-def _e(value: object) -> str:
-    """HTML-escape any value as text."""
-    return html.escape(str(value), quote=True)
-
-
-def _png_base64(fig: Figure, lang: str) -> str:
-    buffer = io.BytesIO()
-    with rc_context(font_rc(lang)):
-        fig.savefig(buffer, format="png", dpi=_PNG_DPI)
-    return base64.b64encode(buffer.getvalue()).decode("ascii")
-
 
 def _warmup_h(run: Mapping[str, Any], cases: pd.DataFrame | None) -> float | None:
     """Warm-up length: from the resolved scenario if it states one, else from the latest
@@ -150,7 +80,7 @@ def _sweep_params(runs: pd.DataFrame) -> list[str]:
 
 
 def _render_charts(outputs: RunOutputs, policies: Sequence[str], colors: Mapping[str, str],
-                   lang: str, confidence: float, charts_dir: Path | None) -> list[_Chart]:
+                   lang: str, confidence: float, charts_dir: Path | None) -> list[Chart]:
     """Draw every chart the available files allow."""
     specs: list[tuple[str, str, str, Callable[[], Figure]]] = []
     o = outputs
@@ -200,27 +130,12 @@ def _render_charts(outputs: RunOutputs, policies: Sequence[str], colors: Mapping
         if charts_dir is not None:
             charts.save_figure(fig, charts_dir / name)
         title = label(title_key, lang) if title_key else ""
-        rendered.append(_Chart(name, title, label(caption_key, lang), _png_base64(fig, lang)))
+        rendered.append(Chart(name, title, label(caption_key, lang), png_base64(fig, lang)))
     return rendered
 
 
 def _swatch(color: str) -> str:
-    return f'<span class="sw" style="background:{_e(color)}"></span>'
-
-
-def _table(headers: Sequence[str] | None, rows: Sequence[Sequence[str]],
-           numeric: Sequence[bool] | None = None, css_class: str = "") -> str:
-    """An HTML table (no header row when ``headers`` is None); cells are escaped HTML."""
-    width = len(headers) if headers is not None else (len(rows[0]) if rows else 0)
-    numeric = numeric or [False] * width
-    body = "".join(
-        "<tr>" + "".join(f'<td class="num">{c}</td>' if num else f"<td>{c}</td>"
-                         for c, num in zip(row, numeric, strict=True)) + "</tr>"
-        for row in rows)
-    cls = f' class="{css_class}"' if css_class else ""
-    head = ("<thead><tr>" + "".join(f"<th>{h}</th>" for h in headers) + "</tr></thead>"
-            if headers is not None else "")
-    return f"<table{cls}>{head}<tbody>{body}</tbody></table>"
+    return f'<span class="sw" style="background:{escape(color)}"></span>'
 
 
 def _facts(outputs: RunOutputs, lang: str) -> str:
@@ -261,15 +176,15 @@ def _facts(outputs: RunOutputs, lang: str) -> str:
         facts.append(("fact_version", str(run["govsim_version"])))
     if run.get("created_utc"):
         facts.append(("fact_created", str(run["created_utc"])))
-    rows = [(_e(label(k, lang)), _e(v)) for k, v in facts]
-    return _table(None, rows, css_class="facts")
+    rows = [(escape(label(k, lang)), escape(v)) for k, v in facts]
+    return html_table(None, rows, css_class="facts")
 
 
 def _policies_section(policies: Sequence[str], colors: Mapping[str, str], baseline: str | None,
                       lang: str) -> str:
     items = "".join(
-        f"<li>{_swatch(colors[p])}<code>{_e(p)}</code>"
-        + (f" — {_e(label('baseline', lang))}" if p == baseline else "") + "</li>"
+        f"<li>{_swatch(colors[p])}<code>{escape(p)}</code>"
+        + (f" — {escape(label('baseline', lang))}" if p == baseline else "") + "</li>"
         for p in policies)
     return f"<ul>{items}</ul>"
 
@@ -277,7 +192,7 @@ def _policies_section(policies: Sequence[str], colors: Mapping[str, str], baseli
 def _verdict_section(summary: pd.DataFrame, baseline: str, policies: Sequence[str],
                      colors: Mapping[str, str], lang: str, confidence: float) -> str:
     if len(policies) < 2:
-        return f"<p>{_e(label('single_policy', lang))}</p>"
+        return f"<p>{escape(label('single_policy', lang))}</p>"
     table = verdict_table(summary, baseline=baseline, confidence=confidence, lang=lang)
     sentences = verdict_sentences(table, lang)
     parts = []
@@ -285,20 +200,20 @@ def _verdict_section(summary: pd.DataFrame, baseline: str, policies: Sequence[st
         if policy == baseline or policy not in sentences:
             continue
         rows = table[table["policy"] == policy]
-        parts.append(f"<h3>{_swatch(colors[policy])}{_e(policy)} vs {_e(baseline)}</h3>")
-        parts.append(f'<div class="verdict" style="border-left-color:{_e(colors[policy])}">'
-                     f'<p class="sentence">{_e(sentences[policy])}</p></div>')
+        parts.append(f"<h3>{_swatch(colors[policy])}{escape(policy)} vs {escape(baseline)}</h3>")
+        parts.append(f'<div class="verdict" style="border-left-color:{escape(colors[policy])}">'
+                     f'<p class="sentence">{escape(sentences[policy])}</p></div>')
         body = [(
-            _e(r.indicator),
-            _e(format_value(r.metric, r.baseline_mean, lang)),
-            _e(format_value(r.metric, r.policy_mean, lang)),
-            _e(r.change_text),
-            f'<span class="badge {_e(r.assessment)}">{_e(label(_badge_key(r.assessment), lang))}'
-            "</span>",
+            escape(r.indicator),
+            escape(format_value(r.metric, r.baseline_mean, lang)),
+            escape(format_value(r.metric, r.policy_mean, lang)),
+            escape(r.change_text),
+            f'<span class="badge {escape(r.assessment)}">'
+            f"{escape(label(_badge_key(r.assessment), lang))}</span>",
         ) for r in rows.itertuples()]
         headers = [label(k, lang) for k in ("col_indicator", "col_baseline", "col_policy_mean",
                                             "col_change", "col_verdict")]
-        parts.append(_table([_e(h) for h in headers], body,
+        parts.append(html_table([escape(h) for h in headers], body,
                             numeric=[False, True, True, True, False]))
     return "\n".join(parts)
 
@@ -311,11 +226,11 @@ def _badge_key(assessment: str) -> str:
 def _metrics_table(summary: pd.DataFrame, policies: Sequence[str], lang: str,
                    confidence: float, by: Sequence[str] = ("policy",)) -> str:
     table = summarise(summary, by=list(by), confidence=confidence)
-    headers = [_e(label("col_metric", lang))] + [_e(p) for p in policies]
+    headers = [escape(label("col_metric", lang))] + [escape(p) for p in policies]
     rows = []
     for metric in metric_columns(summary):
         part = table[table["metric"] == metric].set_index("policy")
-        cells = [_e(label(metric, lang))]
+        cells = [escape(label(metric, lang))]
         for p in policies:
             if p not in part.index:
                 cells.append("–")
@@ -324,10 +239,10 @@ def _metrics_table(summary: pd.DataFrame, policies: Sequence[str], lang: str,
             ci = ""
             if math.isfinite(r["ci_low"]):
                 ci = (f'<br><span class="ci">'
-                      f'{_e(format_range(metric, r["ci_low"], r["ci_high"], lang))}</span>')
-            cells.append(_e(format_value(metric, r["mean"], lang)) + ci)
+                      f'{escape(format_range(metric, r["ci_low"], r["ci_high"], lang))}</span>')
+            cells.append(escape(format_value(metric, r["mean"], lang)) + ci)
         rows.append(cells)
-    return _table(headers, rows, numeric=[False] + [True] * len(policies))
+    return html_table(headers, rows, numeric=[False] + [True] * len(policies))
 
 
 def _percentiles_section(cases: pd.DataFrame, policies: Sequence[str], lang: str,
@@ -336,23 +251,23 @@ def _percentiles_section(cases: pd.DataFrame, policies: Sequence[str], lang: str
     table = pooled_percentiles(cases, n_boot=n_boot, confidence=confidence, rng=seed,
                                horizon_h=horizon_h)
     percentiles = list(dict.fromkeys(table["percentile"]))
-    headers = [_e(label("policy", lang))] + [f"p{p:g}" for p in percentiles] + [
-        _e(label("col_share_open", lang))]
+    headers = [escape(label("policy", lang))] + [f"p{p:g}" for p in percentiles] + [
+        escape(label("col_share_open", lang))]
     rows = []
     for p in policies:
         part = table[table["policy"] == p].set_index("percentile")
         if part.empty:
             continue
-        cells = [_e(p)]
+        cells = [escape(p)]
         for q in percentiles:
             r = part.loc[q]
-            value = _e(format_value("p90_resolution_h", r["resolution_h"], lang))
-            ci = _e(format_range("p90_resolution_h", r["ci_low_h"], r["ci_high_h"], lang))
+            value = escape(format_value("p90_resolution_h", r["resolution_h"], lang))
+            ci = escape(format_range("p90_resolution_h", r["ci_low_h"], r["ci_high_h"], lang))
             cells.append(f'{value}<br><span class="ci">{ci}</span>')
-        cells.append(_e(format_value("on_time_close_rate", part["share_open"].iat[0], lang)))
+        cells.append(escape(format_value("on_time_close_rate", part["share_open"].iat[0], lang)))
         rows.append(cells)
-    note = f'<p class="note">{_e(label("percentile_note", lang, n_boot=n_boot))}</p>'
-    return _table(headers, rows, numeric=[False] + [True] * (len(percentiles) + 1)) + note
+    note = f'<p class="note">{escape(label("percentile_note", lang, n_boot=n_boot))}</p>'
+    return html_table(headers, rows, numeric=[False] + [True] * (len(percentiles) + 1)) + note
 
 
 def _ranking_section(summary: pd.DataFrame, colors: Mapping[str, str], lang: str,
@@ -364,15 +279,15 @@ def _ranking_section(summary: pd.DataFrame, colors: Mapping[str, str], lang: str
         ranking = rank_policies(summary, metric, confidence=confidence)
         rows = [(
             str(int(r.rank_group)),
-            f"{_swatch(colors.get(r.policy, '#999'))}{_e(r.policy)}",
-            _e(format_value(metric, r.mean, lang)),
-            f'<span class="ci">{_e(format_range(metric, r.ci_low, r.ci_high, lang))}</span>',
+            f"{_swatch(colors.get(r.policy, '#999'))}{escape(r.policy)}",
+            escape(format_value(metric, r.mean, lang)),
+            f'<span class="ci">{escape(format_range(metric, r.ci_low, r.ci_high, lang))}</span>',
         ) for r in ranking.itertuples()]
-        parts.append(f"<h3>{_e(label(metric, lang))}</h3>")
-        parts.append(_table([_e(label(k, lang)) for k in ("col_rank_group", "policy",
+        parts.append(f"<h3>{escape(label(metric, lang))}</h3>")
+        parts.append(html_table([escape(label(k, lang)) for k in ("col_rank_group", "policy",
                                                           "col_mean", "col_ci")],
                             rows, numeric=[True, False, True, True]))
-    parts.append(f'<p class="note">{_e(label("ranking_note", lang))}</p>')
+    parts.append(f'<p class="note">{escape(label("ranking_note", lang))}</p>')
     return "\n".join(parts)
 
 
@@ -380,25 +295,19 @@ def _assumptions_section(outputs: RunOutputs, lang: str) -> str:
     scenario_file = find_scenario_file(outputs.run, outputs.out_dir)
     if scenario_file is None:
         shown = outputs.run.get("scenario_file") or "?"
-        return f"<p>{_e(label('scenario_missing', lang, path=shown))}</p>"
+        return f"<p>{escape(label('scenario_missing', lang, path=shown))}</p>"
     try:
         found = read_assumptions(scenario_file)
     except (OSError, UnicodeDecodeError):
-        return f"<p>{_e(label('scenario_missing', lang, path=scenario_file))}</p>"
+        return f"<p>{escape(label('scenario_missing', lang, path=scenario_file))}</p>"
     if not found:
-        return f"<p>{_e(label('no_assumptions', lang))}</p>"
-    rows = [(str(a.line), f"<code>{_e(a.key)}</code>", _e(a.value), _e(a.comment))
+        return f"<p>{escape(label('no_assumptions', lang))}</p>"
+    rows = [(str(a.line), f"<code>{escape(a.key)}</code>", escape(a.value), escape(a.comment))
             for a in found]
-    headers = [_e(label(k, lang)) for k in ("col_line", "col_key", "col_value", "col_comment")]
-    return f'<p class="note">{_e(scenario_file)}</p>' + _table(
+    headers = [escape(label(k, lang))
+               for k in ("col_line", "col_key", "col_value", "col_comment")]
+    return f'<p class="note">{escape(scenario_file)}</p>' + html_table(
         headers, rows, numeric=[True, False, False, False])
-
-
-def _figure_html(chart: _Chart) -> str:
-    """A chart as an embedded PNG; its title is drawn in the image, so the alt text holds it."""
-    return (f'<figure id="chart-{_e(chart.name)}"><img alt="{_e(chart.title or chart.name)}"'
-            f' src="data:image/png;base64,{chart.png_base64}">'
-            f"<figcaption>{_e(chart.caption)}</figcaption></figure>")
 
 
 def _horizon_h(run: Mapping[str, Any]) -> float | None:
@@ -466,48 +375,36 @@ def build_report(out_dir: Path | str, lang: str = "en", baseline: str | None = N
         int(summary["replication"].nunique()) if summary is not None else "?")
     generated = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
     sections = [
-        f"<header><h1>{_e(title)}</h1><div class='sub'>{_e(label('generated', lang))}: "
-        f"{_e(generated)}</div></header>",
+        f"<header><h1>{escape(title)}</h1><div class='sub'>{escape(label('generated', lang))}: "
+        f"{escape(generated)}</div></header>",
     ]
     if summary is not None and baseline is not None:
-        sections.append(f"<h2>{_e(label('section_verdict', lang))}</h2>")
+        sections.append(f"<h2>{escape(label('section_verdict', lang))}</h2>")
         sections.append(_verdict_section(summary, baseline, policies, colors, lang, confidence))
-    sections.append(f"<h2>{_e(label('section_method', lang))}</h2>"
-                    f"<p class='note'>{_e(label('method_note', lang, n=n_reps))}</p>")
-    sections.append(f"<h2>{_e(label('section_facts', lang))}</h2>{_facts(outputs, lang)}")
-    sections.append(f"<h2>{_e(label('section_policies', lang))}</h2>"
+    sections.append(f"<h2>{escape(label('section_method', lang))}</h2>"
+                    f"<p class='note'>{escape(label('method_note', lang, n=n_reps))}</p>")
+    sections.append(f"<h2>{escape(label('section_facts', lang))}</h2>{_facts(outputs, lang)}")
+    sections.append(f"<h2>{escape(label('section_policies', lang))}</h2>"
                     + _policies_section(policies, colors, baseline, lang))
     compare_charts = [c for c in rendered if not c.name.startswith("sweep")]
     sweep_charts = [c for c in rendered if c.name.startswith("sweep")]
     if compare_charts:
-        sections.append(f"<h2>{_e(label('section_charts', lang))}</h2>")
-        sections.extend(_figure_html(c) for c in compare_charts)
+        sections.append(f"<h2>{escape(label('section_charts', lang))}</h2>")
+        sections.extend(figure_html(c) for c in compare_charts)
     if sweep_charts:
-        sections.append(f"<h2>{_e(label('section_sweep', lang))}</h2>")
-        sections.extend(_figure_html(c) for c in sweep_charts)
+        sections.append(f"<h2>{escape(label('section_sweep', lang))}</h2>")
+        sections.extend(figure_html(c) for c in sweep_charts)
     if summary is not None:
-        sections.append(f"<h2>{_e(label('section_tables', lang))}</h2>")
+        sections.append(f"<h2>{escape(label('section_tables', lang))}</h2>")
         sections.append(_metrics_table(summary, policies, lang, confidence))
-        sections.append(f"<h2>{_e(label('section_ranking', lang))}</h2>")
+        sections.append(f"<h2>{escape(label('section_ranking', lang))}</h2>")
         sections.append(_ranking_section(summary, colors, lang, confidence))
     if outputs.cases is not None:
-        sections.append(f"<h2>{_e(label('section_percentiles', lang))}</h2>")
+        sections.append(f"<h2>{escape(label('section_percentiles', lang))}</h2>")
         sections.append(_percentiles_section(outputs.cases, policies, lang, n_boot,
                                              confidence, seed, _horizon_h(outputs.run)))
-    sections.append(f"<h2>{_e(label('section_assumptions', lang))}</h2>")
+    sections.append(f"<h2>{escape(label('section_assumptions', lang))}</h2>")
     sections.append(_assumptions_section(outputs, lang))
 
-    body = "\n".join(sections)
-    html_lang = "zh-CN" if lang == "zh" else "en"
-    font_css = embedded_font_css(title + body)
-    document = (
-        f'<!DOCTYPE html>\n<html lang="{html_lang}">\n<head>\n<meta charset="utf-8">\n'
-        '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
-        f"<title>{_e(title)}</title>\n<style>{font_css}\n{_CSS}</style>\n</head>\n"
-        f"<body>\n<main>\n{body}\n</main>\n</body>\n</html>\n"
-    )
     path = Path(out_dir) / (filename or report_name(lang))
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(document, encoding="utf-8")
-    tmp.replace(path)
-    return path
+    return write_document(path, title, "\n".join(sections), lang)

@@ -33,7 +33,7 @@ from sim.calibration.fitting import (
 )
 from sim.calibration.logs import WorkLog
 
-__all__ = ["Calibration", "CategoryFit", "ChannelFit", "calibrate"]
+__all__ = ["Calibration", "CategoryFit", "ChannelFit", "calibrate", "satisfaction_sample"]
 
 TIERS = ("grid", "community", "street", "department")
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -75,6 +75,9 @@ class CategoryFit:
     resolution: DurationFit | None
     department: str | None
     deadline_h: float | None
+    #: how many units the log's department orders of this category went to (the catalogue
+    #: sends them all to ``department``, the most frequent)
+    department_units: int = 0
 
 
 @dataclass
@@ -97,7 +100,6 @@ class Calibration:
     tiers: list[str]
     #: channel groups sharing a day effect: group id → (channels, shape fitted on their sum)
     groups: dict[str, tuple[list[str], Estimate]] = field(default_factory=dict)
-    notes: list[str] = field(default_factory=list)
 
 
 def _days(log: WorkLog) -> np.ndarray:
@@ -220,7 +222,6 @@ def calibrate(log: WorkLog, holidays: list[date] | None = None) -> Calibration:
     holidays = sorted(set(holidays or []))
     holiday_set = set(holidays)
     orders = log.orders
-    notes: list[str] = []
     channels = [_channel(log, cid, holiday_set) for cid in sorted(set(orders["channel"]))]
     groups = _groups(channels, log)
     categories = sorted(set(orders["category"]), key=lambda c: -int((orders["category"] == c)
@@ -256,13 +257,10 @@ def calibrate(log: WorkLog, holidays: list[date] | None = None) -> Calibration:
                                       (log.horizon_h - mine["received_h"][~done]).to_numpy())
         units = Counter(mine.loc[mine["tier"] == "department", "unit"])
         department = units.most_common(1)[0][0] if units else None
-        if len(units) > 1:
-            notes.append(f"category {cat}: department orders went to {len(units)} units; the "
-                         f"catalogue sends all to the most frequent, {department}")
         due = (mine["due_h"] - mine["received_h"]).dropna()
         deadline = float(due.round(0).mode().iloc[0]) if len(due) else None
         fits.append(CategoryFit(cat, proportion(len(mine), len(orders)), tier_share, handling,
-                                pooled, resolution, department, deadline))
+                                pooled, resolution, department, deadline, len(units)))
 
     dispatched = orders[orders["dispatched_h"].notna()]
     n_disp = len(dispatched)
@@ -284,11 +282,9 @@ def calibrate(log: WorkLog, holidays: list[date] | None = None) -> Calibration:
     reopen = (proportion(int((unsatisfied["reopened"] == 1).sum()), len(unsatisfied))
               if len(unsatisfied) else None)
     satisfaction = None
-    kept = evaluated[evaluated["reopened"] != 1]
-    if len(kept) >= 10 and kept["due_h"].notna().any():
-        kept = kept[kept["due_h"].notna()]
-        satisfaction = fit_satisfaction((kept["closed_h"] - kept["due_h"]).to_numpy(),
-                                        (kept["satisfaction"] == "satisfied").to_numpy(),
+    late_h, satisfied = satisfaction_sample(orders)
+    if len(late_h) >= 10:
+        satisfaction = fit_satisfaction(late_h, satisfied,
                                         reopen.value if reopen is not None else 0.0)
     geography: dict[str, dict[str, dict[str, float]]] = {}
     grid_counts = orders.groupby(["street", "community", "grid"]).size()
@@ -297,7 +293,18 @@ def calibrate(log: WorkLog, holidays: list[date] | None = None) -> Calibration:
             count / len(orders)
     departments = sorted({f.department for f in fits if f.department is not None})
     return Calibration(log, holidays, channels, fits, returns_per_order, misroute, return_delay,
-                       reopen, satisfaction, geography, departments, tiers, groups, notes)
+                       reopen, satisfaction, geography, departments, tiers, groups)
+
+
+def satisfaction_sample(orders: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """Lateness at close (hours past the deadline; negative: early) and satisfied or not, of
+    the evaluated orders that were not reopened and have a deadline: what
+    :func:`fit_satisfaction` fits."""
+    kept = orders[orders["closed_h"].notna() & orders["due_h"].notna()
+                  & orders["satisfaction"].isin(["satisfied", "unsatisfied"])
+                  & (orders["reopened"] != 1)]
+    return ((kept["closed_h"] - kept["due_h"]).to_numpy(dtype=float),
+            (kept["satisfaction"] == "satisfied").to_numpy())
 
 
 def _return_delay(orders: pd.DataFrame, fits: list[CategoryFit]) -> Estimate | None:

@@ -14,6 +14,7 @@ import json
 import math
 import re
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -28,7 +29,7 @@ from sim.run.output import atomic_write
 from sim.scenario.loader import Problem, ScenarioError, read_yaml, validate_data
 from sim.scenario.scenario import Scenario
 
-__all__ = ["render_scenario", "scenario_document", "write_scenario"]
+__all__ = ["Assumption", "render_scenario", "scenario_document", "write_scenario"]
 
 PathKey = tuple[str | int, ...]
 Notes = dict[PathKey, str]
@@ -36,6 +37,20 @@ Notes = dict[PathKey, str]
 P_WAIT = 0.01
 _PLAIN = re.compile(r"^[A-Za-z_\u4e00-\u9fff][A-Za-z0-9_\-\u4e00-\u9fff]*$")
 _RESERVED = {"true", "false", "null", "yes", "no", "on", "off", "y", "n", "~"}
+
+
+@dataclass(frozen=True)
+class Assumption:
+    """One thing the written scenario takes without the log telling it: a stable ``key`` (the
+    report words it in either language from ``fields``) and the English ``text`` of the
+    scenario's header."""
+
+    key: str
+    text: str
+    fields: dict[str, object] = field(default_factory=dict)
+
+    def __str__(self) -> str:
+        return self.text
 
 
 def _identifier(name: str) -> str:
@@ -99,12 +114,12 @@ def _class_name(hours: float) -> str:
     return f"limit_{int(hours // 24)}d" if hours % 24 == 0 else f"limit_{_r(hours):g}h"
 
 
-def scenario_document(cal: Calibration, name: str,
-                      base: Scenario | None = None) -> tuple[dict[str, Any], Notes, list[str]]:
+def scenario_document(cal: Calibration, name: str, base: Scenario | None = None
+                      ) -> tuple[dict[str, Any], Notes, list[Assumption]]:
     """The scenario as a document, its comments by path, and the assumptions made."""
     log = cal.log
     notes: Notes = {}
-    assumed: list[str] = []
+    assumed: list[Assumption] = []
     doc: dict[str, Any] = {"version": 1, "name": name,
                            "description": f"calibrated from {Path(log.source).name} "
                                           f"({len(log.orders):,} orders, {log.days} days)"}
@@ -120,6 +135,9 @@ def scenario_document(cal: Calibration, name: str,
         notes[("calendar", "horizon_days")] = (
             f"{len(cal.holidays)} holidays are surges of the arrival rates below: as "
             "calendar.holidays they would also stop every shift, and the log shows work on them")
+        assumed.append(Assumption("holidays_as_surges", f"{len(cal.holidays)} holidays as "
+                                  "surges of the arrival rates; work goes on on them",
+                                  {"n": len(cal.holidays)}))
     if base is not None and base.shifts:
         doc["shifts"] = {k: v.model_dump(mode="json") for k, v in base.shifts.items()}
     departments = {d: _identifier(d) for d in cal.departments}
@@ -133,10 +151,14 @@ def scenario_document(cal: Calibration, name: str,
         notes[("deadline_classes", _class_name(h), "response")] = (
             "[est] a log has no on-site time: the response limit is set to the closure limit")
         notes[("deadline_classes", _class_name(h), "close")] = "from 要求办结时间 − 受理时间"
-    if not classes:
+    if classes:
+        assumed.append(Assumption("response_deadline", "response deadlines [est]: a log has "
+                                  "no on-site time, so each equals its closure deadline"))
+    else:
         doc["deadline_classes"] = {"general": {"response": {"value": 24, "unit": "h"},
                                                "close": {"value": 7, "unit": "d"}}}
-        assumed.append("no deadlines in the log: the general class (24 h / 7 d) [est]")
+        assumed.append(Assumption("no_deadlines", "no deadlines in the log: the general class "
+                                  "(24 h / 7 d) [est]"))
     doc["categories"] = [_category(c, i, notes) for i, c in enumerate(cal.categories)]
     doc["escalation"] = {"ladder": list(cal.tiers)}
     if base is not None and base.escalation.tier_labels:
@@ -154,7 +176,7 @@ def scenario_document(cal: Calibration, name: str,
                       if base is not None and base.flareup is not None else None)
     if doc["flareup"] is None:
         notes[("flareup",)] = "not in a work-order log: copy a flareup section to study them"
-        assumed.append("no flare-ups (a log does not record them)")
+        assumed.append(Assumption("no_flareups", "no flare-ups (a log does not record them)"))
     misroute = cal.misroute_p
     manual: dict[str, Any] = {"misroute_p": _r(misroute.value)}
     notes[("policy", "dispatch", "params", "misroute_p")] = (
@@ -165,11 +187,21 @@ def scenario_document(cal: Calibration, name: str,
                                   "cv": 0.8}
         notes[("policy", "dispatch", "params", "return_delay")] = (
             f"mean {_ci(cal.return_delay_h)} h (the time a return adds); cv 0.8 [est]")
+        assumed.append(Assumption("return_delay_cv", "the time a return adds: fitted mean, "
+                                  "lognormal with cv 0.8 [est]"))
+    assumed.append(Assumption("one_misroute_rate", "one return (退单) rate for every channel "
+                              "and category"))
     doc["policy"] = {"dispatch": {"name": "manual", "params": manual},
                      "escalation": {"name": "transfer"}}
     if base is not None and base.policy_params:
         doc["policy_params"] = {k: v for k, v in base.policy_params.items() if k != "manual"}
-    assumed.extend(cal.notes)
+    for c in cal.categories:
+        if c.department_units > 1:
+            assumed.append(Assumption(
+                "department_units", f"category {c.id}: department orders went to "
+                f"{c.department_units} units; the catalogue sends all to the most frequent, "
+                f"{c.department}", {"category": c.id, "units": c.department_units,
+                                    "department": c.department}))
     return doc, notes, assumed
 
 
@@ -324,7 +356,7 @@ def _loads(cal: Calibration) -> dict[tuple[str, str], float]:
 
 
 def _estimated_organisation(cal: Calibration, departments: dict[str, str], notes: Notes,
-                            assumed: list[str]) -> dict[str, Any]:
+                            assumed: list[Assumption]) -> dict[str, Any]:
     loads = _loads(cal)
     tiers = set(cal.tiers)
     streets: list[dict[str, Any]] = []
@@ -358,15 +390,18 @@ def _estimated_organisation(cal: Calibration, departments: dict[str, str], notes
         depts.append({"id": ident, "team_size": _servers(load), "shift": "always",
                       "categories": owned})
         notes[("organisation", "departments", di, "team_size")] = _staff_note(load)
-    assumed.append("staffing, shifts and locations [est]: teams sized so that the log's "
-                   f"elapsed times are carried without queueing (Erlang C, P(wait) ≤ {P_WAIT})"
-                   ", always on duty, travel off; give --base for your organisation")
+    assumed.append(Assumption(
+        "staffing", "staffing, shifts and locations [est]: teams sized so that the log's "
+        f"elapsed times are carried without queueing (Erlang C, P(wait) ≤ {P_WAIT}), always on "
+        "duty, travel off; give --base for your organisation", {"p_wait": P_WAIT}))
     org: dict[str, Any] = {"streets": streets, "communities": communities, "grids": grids,
                            "grid_worker_shift": "always", "departments": depts}
     if any(ch.kind == "hotline" for ch in cal.channels):
         org["hotline"] = {"operators": 1, "shift": "always"}
         notes[("organisation", "hotline")] = ("[est] orders only: a work-order log has no "
                                               "calls, so intake takes no time")
+        assumed.append(Assumption("hotline_intake", "hotline intake takes no time [est]: a "
+                                  "work-order log has no calls"))
     return org
 
 
@@ -501,7 +536,7 @@ def render_scenario(doc: dict[str, Any], notes: Notes, header: list[str]) -> str
 
 
 def write_scenario(cal: Calibration, out: str | Path, base: Scenario | None = None,
-                   base_file: str = "") -> tuple[Path, Scenario, list[str]]:
+                   base_file: str = "") -> tuple[Path, Scenario, list[Assumption]]:
     """Write the calibrated scenario to ``out``; it is validated first. Returns the path, the
     validated scenario and the assumptions made."""
     out = Path(out)
@@ -518,7 +553,7 @@ def write_scenario(cal: Calibration, out: str | Path, base: Scenario | None = No
         *([f"Base scenario: {base_file} (organisation, shifts, travel, flare-ups)."]
           if base is not None else []),
         "Assumed:",
-        *[f"  - {a}" for a in assumed],
+        *[f"  - {a.text}" for a in assumed],
         "Check it against the log: govsim backtest THIS_FILE LOG (docs/calibration.md).",
         "",
     ]

@@ -9,13 +9,15 @@ from __future__ import annotations
 
 import argparse
 import math
+import unicodedata
+from collections.abc import Sequence
 from datetime import datetime
-from pathlib import Path
 
-from sim.calibration.backtest import Figure, backtest, figures_frame
+from sim.calibration.backtest import backtest, figures_frame
 from sim.calibration.columns import DEFAULT_MAP, load_column_map
+from sim.calibration.figures import Figure
 from sim.calibration.logs import read_log
-from sim.cli.common import UsageError, load_checked, positive_int
+from sim.cli.common import UsageError, folder, lang_list, langs, load_checked, positive_int
 from sim.run.output import atomic_write
 
 
@@ -29,7 +31,10 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--seed", type=int, default=0, help="root seed (default 0)")
     p.add_argument("--end", default=None, metavar="DATETIME",
                    help="when the log was exported (default: midnight after its last time)")
-    p.add_argument("--out", default=None, metavar="DIR", help="write backtest.csv here")
+    p.add_argument("--out", default=None, metavar="DIR",
+                   help="write backtest.csv and the report (backtest.html) here")
+    p.add_argument("--lang", default="en", type=lang_list,
+                   help="report language(s): en, zh or en,zh")
     p.add_argument("--strict", action="store_true",
                    help="exit 1 when any figure is outside the simulated band")
     p.set_defaults(func=command)
@@ -43,17 +48,28 @@ def _number(x: float, unit: str) -> str:
     return f"{x:.3g}" if abs(x) >= 1 else f"{x:.3f}"
 
 
-def _print(figures: list[Figure], replications: int) -> None:
-    width = max(len(f.name) for f in figures)
-    print(f"{'figure':<{width}}  {'log':>10}  {'simulated (95 % of ' + str(replications) + ')':>26}"
-          "  verdict")
+def _columns(text: str) -> int:
+    """Terminal columns of ``text``: a Han character takes two."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def _pad(text: str, width: int) -> str:
+    """``text`` left-aligned in ``width`` terminal columns."""
+    return text + " " * max(0, width - _columns(text))
+
+
+def _print(figures: Sequence[Figure], replications: int) -> None:
+    width = max(_columns(f.name) for f in figures)
+    band_head = f"simulated (95 % of {replications})"
+    print(f"{_pad('figure', width)}  {'log':>10}  {band_head:>26}  verdict")
     group = None
     for f in figures:
         if f.group != group:
             group = f.group
             print(f"[{group}]")
         band = f"{_number(f.low, f.unit)} – {_number(f.high, f.unit)}"
-        print(f"{f.name:<{width}}  {_number(f.observed, f.unit):>10}  {band:>26}  {f.verdict()}")
+        print(f"{_pad(f.name, width)}  {_number(f.observed, f.unit):>10}  {band:>26}  "
+              f"{f.verdict()}")
     inside = sum(f.inside for f in figures)
     print(f"{inside} of {len(figures)} figures inside the simulated band")
 
@@ -66,17 +82,21 @@ def command(args: argparse.Namespace) -> int:
         except ValueError:
             raise UsageError(f"--end: {args.end!r} is not a date-time (YYYY-MM-DD HH:MM)") \
                 from None
-    out = Path(args.out) if args.out else None
-    if out is not None and out.exists() and not out.is_dir():
-        raise UsageError(f"--out {args.out} is a file, not a folder")
+    out = folder(args.out, "--out") if args.out else None
     scenario = load_checked(args.scenario)
     log = read_log(args.log, load_column_map(args.columns), end=end)
     print(log.summary().splitlines()[0])
-    figures, _runs = backtest(scenario, log, args.replications, args.seed)
-    _print(figures, args.replications)
+    result = backtest(scenario, log, args.replications, args.seed)
+    _print(result.figures, result.replications)
     if out is not None:
+        from analysis.backtest_report import build_backtest_report
+
         out.mkdir(parents=True, exist_ok=True)
-        table = figures_frame(figures)
+        table = figures_frame(result.figures)
         path = atomic_write(out / "backtest.csv", lambda p: table.to_csv(p, index=False))
         print(f"wrote {path}")
-    return 1 if args.strict and not all(f.inside for f in figures) else 0
+        for lang in langs(args):
+            report = build_backtest_report(result, out, lang, scenario_file=args.scenario,
+                                           log_file=args.log)
+            print(f"report: {report.resolve()}")
+    return 1 if args.strict and result.inside < len(result.figures) else 0

@@ -3,8 +3,9 @@
 Reads the log through a column map (default: the shipped map of a 12345 export with Chinese
 headers), reports the rows it could not use, fits what a log can tell (docs/calibration.md) and
 writes a scenario that validates, every fitted value commented with its sample size and 95 %
-interval. Bad input — a log, a map, a base scenario, an option — is one line per problem and
-exit code 2; nothing is written then.
+interval; ``--report DIR`` adds the calibration report (observed against fitted, in en/zh).
+Bad input — a log, a map, a base scenario, an option — is one line per problem and exit code 2;
+nothing is written then.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from sim.calibration.calibrate import Calibration, calibrate
 from sim.calibration.columns import DEFAULT_MAP, load_column_map
 from sim.calibration.logs import read_log
 from sim.calibration.writer import write_scenario
-from sim.cli.common import UsageError, load_checked
+from sim.cli.common import UsageError, folder, lang_list, langs, load_checked
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -34,6 +35,11 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                    help="public holidays in the log's period: 2025-04-04,2025-05-01:2025-05-05")
     p.add_argument("--end", default=None, metavar="DATETIME",
                    help="when the log was exported (default: midnight after its last time)")
+    p.add_argument("--report", default=None, metavar="DIR",
+                   help="write the calibration report here (calibration.html, "
+                        "calibration.zh.html)")
+    p.add_argument("--lang", default="en", type=lang_list,
+                   help="report language(s): en, zh or en,zh")
     p.set_defaults(func=command)
 
 
@@ -96,6 +102,7 @@ def command(args: argparse.Namespace) -> int:
         except ValueError:
             raise UsageError(f"--end: {args.end!r} is not a date-time (YYYY-MM-DD HH:MM)") \
                 from None
+    report_dir = folder(args.report, "--report") if args.report else None
     base = load_checked(args.base) if args.base else None  # bad base: one line each, exit 2
     columns = load_column_map(args.columns)
     log = read_log(args.log, columns, end=end)
@@ -107,4 +114,11 @@ def command(args: argparse.Namespace) -> int:
         print(f"assumed: {note}")
     print(f"wrote {path} (validated); check it against the log: govsim backtest {path} "
           f"{args.log}")
+    if report_dir is not None:
+        from analysis.calibration_report import build_calibration_report
+
+        for lang in langs(args):
+            report = build_calibration_report(cal, assumed, report_dir, lang,
+                                              scenario_file=str(path), log_arg=args.log)
+            print(f"report: {report.resolve()}")
     return 0
