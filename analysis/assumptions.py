@@ -1,6 +1,6 @@
 """Assumptions marked ``[est]`` in a scenario file, for the report's last section.
 
-DOMAIN.md asks every scenario to flag its estimates (figures with no published source) with an
+docs/sources.md asks every scenario to flag its estimates (figures with no published source) with an
 ``[est]`` comment. A planner must see them next to the verdict, so this module reads the raw
 YAML text (a YAML parser would drop the comments) and returns each marked line's key, as a
 dotted path, with its comment.

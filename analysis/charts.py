@@ -32,7 +32,7 @@ from analysis.palette import TIER_COLORS, TIER_ORDER, policy_colors
 from analysis.stats import summarise
 from analysis.workload import workload_per_grid, workload_per_worker
 
-#: Closure deadlines drawn on the ECDF: 24 h, 7 days and 15 days (DOMAIN.md, hotline rules).
+#: Closure deadlines drawn on the ECDF: 24 h, 7 days and 15 days (docs/sources.md, closed loop).
 DEADLINES_H: tuple[tuple[float, str], ...] = (
     (24.0, "deadline_24h"), (168.0, "deadline_7d"), (360.0, "deadline_15d"))
 

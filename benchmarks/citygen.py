@@ -2,7 +2,7 @@
 
 Writing 30,000 grids into YAML by hand is no one's job, so the city is built in Python as a plain
 scenario document and checked by :func:`sim.scenario.loader.validate_data` like any file. Figures
-follow ../shared/DOMAIN.md (section in brackets); [est] marks assumptions. Teams are sized from the
+follow docs/sources.md (section in brackets); [est] marks assumptions. Teams are sized from the
 expected workload (:func:`expected_hours_per_day`) so that each kind of unit runs at
 ``utilisation`` on average: a benchmark of an overloaded city would measure queues growing
 without bound, not the engine.

@@ -1,7 +1,7 @@
 """Whistle escalation (吹哨报到): the street summons departments, who must report on site.
 
 When a case leaves the street tier for a department (or several: a joint case), the street
-blows the whistle if one of the three conditions of the Pinggu rules holds (DOMAIN.md):
+blows the whistle if one of the three conditions of the Pinggu rules holds (docs/sources.md):
 
 1. residents care strongly and the street cannot solve it alone — a "strong concern" judgement
    drawn per case at arrival, true with probability ``strong_concern_p``;
@@ -96,7 +96,7 @@ class WhistleEscalation(TransferEscalation):
             ctx.enable_preemption({"department"})
 
     def should_whistle(self, case: CaseView, to_tier: str) -> bool:
-        """The three conditions (DOMAIN.md) for a case leaving the street for ``to_tier``."""
+        """The three conditions (docs/sources.md) for a case leaving the street for ``to_tier``."""
         p = self.params
         return (
             p.all_department_cases

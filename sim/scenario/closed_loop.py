@@ -32,7 +32,7 @@ class DeadlineClass(Strict):
 
 
 def default_deadline_classes() -> dict[str, DeadlineClass]:
-    """Beijing 12345 defaults (DOMAIN.md): 2 h / 24 h / 7 days / 15 days feedback."""
+    """Beijing 12345 defaults (docs/sources.md): 2 h / 24 h / 7 days / 15 days feedback."""
 
     def cls(resp_h: float, close: float, unit: str) -> DeadlineClass:
         return DeadlineClass(

@@ -1,8 +1,8 @@
 """Per-case derived columns and per-run summary metrics (numpy only, after the run).
 
-Definitions follow DOMAIN.md ("接诉即办", the three rates 三率) and docs/outputs.md. Cases arriving
-during the warm-up are excluded from every summary metric but kept in the case table
-(``warmup`` = True) and the backlog curve.
+Definitions follow docs/sources.md ("接诉即办", the three rates 三率) and docs/outputs.md.
+Cases arriving during the warm-up are excluded from every summary metric but kept in the case
+table (``warmup`` = True) and the backlog curve.
 """
 
 from __future__ import annotations
