@@ -51,9 +51,15 @@ def tidy(out: Path) -> pd.DataFrame:
 def start(experiment: Path, out: Path, *extra: str) -> subprocess.Popen[bytes]:
     cmd = [sys.executable, "-m", "sim.cli", "sweep", str(experiment), "--out", str(out),
            "--workers", "2", "-q", "--no-report", *extra]
-    # a session of its own: a group to signal like a terminal does, nothing sent to pytest
+    # a session of its own: a group to signal like a terminal does, nothing sent to pytest.
+    # SIGINT back to its default: a shell starts background jobs with SIGINT ignored, the child
+    # would inherit that, and Python then never turns Ctrl-C into KeyboardInterrupt.
     return subprocess.Popen(cmd, cwd=ROOT, start_new_session=True, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE)
+                            stderr=subprocess.PIPE, preexec_fn=_default_sigint)
+
+
+def _default_sigint() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def wait_for_runs(out: Path, proc: subprocess.Popen[bytes], at_least: int) -> None:
