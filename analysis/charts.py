@@ -26,10 +26,11 @@ from matplotlib.ticker import NullFormatter, PercentFormatter
 from scipy import stats as sps
 
 from analysis.fonts import font_rc, resolve_lang
-from analysis.labels import label, tier_label
+from analysis.labels import label, param_label, tier_label, unit_label
 from analysis.metrics import HEADLINE_METRICS, metric_info
 from analysis.palette import TIER_COLORS, TIER_ORDER, policy_colors
 from analysis.stats import summarise
+from analysis.sweep import GRIDS_UNIT
 from analysis.workload import workload_per_grid, workload_per_worker
 
 #: Closure deadlines drawn on the ECDF: 24 h, 7 days and 15 days (docs/sources.md, closed loop).
@@ -63,10 +64,15 @@ def saved_in_font_context() -> Iterator[None]:
 
 
 def save_figure(fig: Figure, stem: PathLike, dpi: int = 150) -> tuple[Path, Path]:
-    """Write ``stem.png`` and ``stem.svg`` (text as paths, so no font is needed to view it)."""
+    """Write ``stem.png`` and ``stem.svg`` (text as paths, so no font is needed to view it).
+
+    A stem may hold dots (``sweep_arrivals.scale``: a swept path); only a ``.png`` or ``.svg``
+    it ends with is taken as a suffix."""
     stem = Path(stem)
+    if stem.suffix in (".png", ".svg"):
+        stem = stem.with_suffix("")
     stem.parent.mkdir(parents=True, exist_ok=True)
-    png, svg = stem.with_suffix(".png"), stem.with_suffix(".svg")
+    png, svg = stem.parent / f"{stem.name}.png", stem.parent / f"{stem.name}.svg"
     with rc_context({"svg.fonttype": "path"}):
         fig.savefig(png, dpi=dpi)
         fig.savefig(svg)
@@ -447,34 +453,82 @@ def _sweep_table(runs: pd.DataFrame, param: str, metric: str,
     return runs.groupby(keys, sort=True)[metric].mean().reset_index()
 
 
+#: A one-way sweep chart gets one column per value of another swept parameter when it has at
+#: most this many values; beyond that the panels would be unreadable and the caption says
+#: what is pooled instead.
+MAX_FACETS = 4
+
+
+def sweep_facet(runs: pd.DataFrame, param: str, params: Sequence[str]) -> str | None:
+    """The other swept parameter ``sweep_lines`` draws one column per value of, if any: only
+    when exactly one other parameter is swept and it has at most :data:`MAX_FACETS` values."""
+    others = [p for p in params if p != param]
+    if len(others) == 1 and runs[others[0]].nunique() <= MAX_FACETS:
+        return others[0]
+    return None
+
+
+def _is_integer(values: np.ndarray) -> bool:
+    return bool(np.all(np.isfinite(values)) and np.all(values == np.round(values)))
+
+
+def _param_axis(ax: Axes, values: np.ndarray, param: str, lang: str) -> None:
+    """Axis of a swept parameter: its readable name, a log scale where the values span more
+    than a factor of 20, a tick at every value swept (integers without decimals)."""
+    values = np.unique(values[np.isfinite(values)])
+    if len(values) and values.min() > 0 and values.max() / values.min() > 20:
+        ax.set_xscale("log")
+        ax.xaxis.set_minor_formatter(NullFormatter())
+    if 0 < len(values) <= 12:
+        ticks = [f"{v:.0f}" if _is_integer(values) else f"{v:g}" for v in values]
+        ax.set_xticks(values, ticks)
+    ax.set_xlabel(param_label(param, lang))
+
+
 def sweep_lines(runs: pd.DataFrame, param: str, *,
                 metrics: Sequence[str] = ("p90_resolution_h", "on_time_close_rate"),
+                facet: str | None = None,
                 policies: Sequence[str] | None = None, colors: Mapping[str, str] | None = None,
                 lang: str = "en", confidence: float = 0.95,
                 save: PathLike | None = None) -> Figure:
-    """Chart 6a: each metric against one swept parameter, a line per policy with CI bands."""
+    """Chart 6a: each metric against one swept parameter, a line per policy with CI bands.
+
+    With ``facet`` (another swept parameter) there is one column of panels per value of it, so
+    the curve is never an average over settings a planner would keep apart; without it, other
+    swept parameters are averaged out (the caption must say so).
+    """
     policies = _order(policies, runs)
     colors = _colors(colors, policies)
-    with new_chart(lang, (4.2 * len(metrics) + 0.5, 3.8), save) as (fig, lang):
-        axes = fig.subplots(1, len(metrics), squeeze=False).ravel()
-        for ax, metric in zip(axes, metrics, strict=True):
+    levels: list[Any] = sorted(runs[facet].unique()) if facet is not None else [None]
+    size = (3.6 * len(levels) + 0.8, 3.2 * len(metrics) + 0.6) if facet is not None else (
+        4.2 * len(metrics) + 0.5, 3.8)
+    with new_chart(lang, size, save) as (fig, lang):
+        shape = (len(metrics), len(levels)) if facet is not None else (1, len(metrics))
+        grid = fig.subplots(*shape, squeeze=False, sharey="row" if facet is not None else False)
+        for i, metric in enumerate(metrics):
             scale = _scale(metric)
-            table = summarise(_sweep_table(runs, param, metric), by=["policy", param],
-                              metrics=[metric], confidence=confidence)
-            for policy in policies:
-                rows = table[table["policy"] == policy].sort_values(param)
-                if rows.empty:
-                    continue
-                x = rows[param].to_numpy(dtype=float)
-                ax.fill_between(x, rows["ci_low"] * scale, rows["ci_high"] * scale,
-                                color=colors[policy], alpha=0.2, lw=0)
-                ax.plot(x, rows["mean"] * scale, marker="o", ms=4, color=colors[policy],
-                        lw=1.6, label=policy)
-            ax.set_xlabel(param)
-            ax.set_ylabel(_metric_axis_label(metric, lang))
-            ax.grid(True, alpha=0.3)
-        axes[0].legend(title=label("policy", lang), fontsize=8)
-        fig.suptitle(label("sweep_title", lang, param=param))
+            for j, level in enumerate(levels):
+                ax = grid[i, j] if facet is not None else grid[0, i]
+                part = runs if facet is None else runs[runs[facet] == level]
+                table = summarise(_sweep_table(part, param, metric), by=["policy", param],
+                                  metrics=[metric], confidence=confidence)
+                for policy in policies:
+                    rows = table[table["policy"] == policy].sort_values(param)
+                    if rows.empty:
+                        continue
+                    x = rows[param].to_numpy(dtype=float)
+                    ax.fill_between(x, rows["ci_low"] * scale, rows["ci_high"] * scale,
+                                    color=colors[policy], alpha=0.2, lw=0)
+                    ax.plot(x, rows["mean"] * scale, marker="o", ms=4, color=colors[policy],
+                            lw=1.6, label=policy)
+                _param_axis(ax, runs[param].to_numpy(dtype=float), param, lang)
+                if j == 0:
+                    ax.set_ylabel(_metric_axis_label(metric, lang))
+                if facet is not None and i == 0:
+                    ax.set_title(f"{param_label(facet, lang)} = {level:g}", fontsize=9)
+                ax.grid(True, alpha=0.3)
+        grid[0, 0].legend(title=label("policy", lang), fontsize=8)
+        fig.suptitle(label("sweep_title", lang, param=param_label(param, lang)))
     return fig
 
 
@@ -512,8 +566,8 @@ def sweep_heatmap(runs: pd.DataFrame, x_param: str, y_param: str, *,
                             color="white" if dark else "0.1")
             ax.set_xticks(range(len(xs)), [f"{v:g}" for v in xs])
             ax.set_yticks(range(len(ys)), [f"{v:g}" for v in ys])
-            ax.set_xlabel(x_param)
-            ax.set_ylabel(y_param)
+            ax.set_xlabel(param_label(x_param, lang))
+            ax.set_ylabel(param_label(y_param, lang))
             ax.set_title(policy, color=colors[policy], fontsize=10)
         for ax in axes[len(policies):]:
             ax.set_axis_off()
@@ -521,4 +575,56 @@ def sweep_heatmap(runs: pd.DataFrame, x_param: str, y_param: str, *,
             bar = fig.colorbar(image, ax=axes[: len(policies)].tolist(), shrink=0.85)
             bar.set_label(_metric_axis_label(metric, lang))
         fig.suptitle(_metric_axis_label(metric, lang))
+    return fig
+
+
+def sweep_utilization(units: pd.DataFrame, runs: pd.DataFrame, params: Sequence[str], *,
+                      policies: Sequence[str] | None = None,
+                      colors: Mapping[str, str] | None = None, top: int = 8,
+                      lang: str = "en", save: PathLike | None = None) -> Figure:
+    """Chart 6c: utilisation of the busiest units (rows) in every setting (columns), one
+    panel per policy, on one colour scale with 100 % at its centre: the bottleneck of each
+    setting is the darkest cell of its column."""
+    policies = _order(policies, units)
+    colors = _colors(colors, policies)
+    settings = runs[["config", *params]].drop_duplicates("config").set_index("config")
+    tables = {}
+    for policy in policies:
+        part = units[units["policy"] == policy]
+        means = part.groupby(["unit", "config"])["utilization"].mean().unstack("config")
+        tables[policy] = means
+    busiest = pd.concat(tables.values()).groupby(level=0).max().max(axis=1)
+    order = list(busiest.sort_values(ascending=False, kind="stable").index[:top])
+    if GRIDS_UNIT in busiest.index and GRIDS_UNIT not in order:
+        order[-1] = GRIDS_UNIT  # the grids are the commonest lever: always show where they are
+    configs = list(settings.index)
+    names = ["\n".join(f"{settings.at[c, p]:g}" for p in params) for c in configs]
+    vmax = max(1.2, float(np.nanmax([t.reindex(index=order).to_numpy() for t in
+                                      tables.values()])))
+    ncols = len(policies)
+    width = min(4.0 + 0.55 * len(configs), 7.5) * min(ncols, 2)
+    nrows = math.ceil(ncols / 2)
+    with new_chart(lang, (width + 1.5, (0.42 * len(order) + 1.6) * nrows + 0.6), save) as (
+            fig, lang):
+        axes = fig.subplots(nrows, min(ncols, 2), squeeze=False).ravel()
+        image = None
+        for ax, policy in zip(axes, policies, strict=False):
+            grid = tables[policy].reindex(index=order, columns=configs).to_numpy(dtype=float)
+            image = ax.imshow(grid, cmap="RdYlBu_r", vmin=0.0, vmax=vmax, aspect="auto")
+            for (i, j), value in np.ndenumerate(grid):
+                if np.isfinite(value):
+                    ax.text(j, i, f"{100 * value:.0f}", ha="center", va="center", fontsize=7,
+                            color="white" if value > 0.85 * vmax or value < 0.12 * vmax
+                            else "0.1")
+            ax.set_yticks(range(len(order)), [unit_label(u, lang) for u in order], fontsize=8)
+            ax.set_xticks(range(len(configs)), names, fontsize=7)
+            ax.set_xlabel(" / ".join(param_label(p, lang) for p in params), fontsize=8)
+            ax.set_title(policy, color=colors[policy], fontsize=10)
+        for ax in axes[ncols:]:
+            ax.set_axis_off()
+        if image is not None:
+            bar = fig.colorbar(image, ax=axes[:ncols].tolist(), shrink=0.85)
+            bar.set_label(label("utilization_axis", lang))
+            bar.ax.yaxis.set_major_formatter(PercentFormatter(1.0))
+        fig.suptitle(label("utilization_title", lang))
     return fig

@@ -245,6 +245,73 @@ LABELS: dict[str, dict[str, str]] = {
         "en": "Mean over replications for each combination of the two swept parameters.",
         "zh": "两个扫描参数各组合下各次重复的均值。",
     },
+    "caption_sweep_pooled": {
+        "en": "Mean over replications at each parameter value, pooled over {pooled}; bands "
+        "are 95 % CIs.",
+        "zh": "各参数取值下各次重复的均值，已合并 {pooled} 的各取值；阴影为 95 % 置信区间。",
+    },
+    "caption_sweep_facets": {
+        "en": "Mean over replications at each parameter value, one column per value of "
+        "{facet}; bands are 95 % CIs.",
+        "zh": "各参数取值下各次重复的均值，每列对应 {facet} 的一个取值；阴影为 95 % 置信区间。",
+    },
+    "utilization_title": {"en": "Utilisation by unit and setting",
+                          "zh": "各单位在各参数组合下的利用率"},
+    "utilization_axis": {"en": "utilisation (busy / available hours)",
+                         "zh": "利用率（忙碌工时 / 可用工时）"},
+    "caption_utilization": {
+        "en": "Busy hours over available hours of the busiest units in each setting (mean "
+        "over replications), one panel per policy; all grids count as one unit. Above 100 % "
+        "a unit works overtime and its queue grows: a lever elsewhere cannot help.",
+        "zh": "各参数组合下最繁忙单位的忙碌工时与可用工时之比（各次重复的均值），每个策略一幅；"
+        "所有网格合计为一个单位。超过 100 % 即加班且队列增长，别处的调整无济于事。",
+    },
+    "section_findings": {"en": "What the sweep found", "zh": "扫描结论"},
+    "section_config_verdicts": {"en": "Each setting against the baseline",
+                                "zh": "各参数组合下与基准策略的比较"},
+    "section_levers": {"en": "What each lever does", "zh": "各项调整的效果"},
+    "lever_flat": {
+        "en": "Raising {param} from {low} to {high} barely moves the {metric} in {n_flat} of "
+        "{n} settings (changes {range}).",
+        "zh": "将{param}从 {low} 提高到 {high}，在 {n} 个组合中有 {n_flat} 个{metric}几乎不变"
+        "（变化 {range}）。",
+    },
+    "lever_moves": {
+        "en": "Raising {param} from {low} to {high} changes the {metric} by {range} across "
+        "{n} settings.",
+        "zh": "将{param}从 {low} 提高到 {high}，{n} 个组合中{metric}变化 {range}。",
+    },
+    "lever_bottleneck": {
+        "en": " Where it barely moves, the busiest units are {units}: the queue is there.",
+        "zh": "几乎不变的组合中，最繁忙的单位是{units}：瓶颈在那里。",
+    },
+    "col_setting": {"en": "setting", "zh": "参数组合"},
+    "col_busiest": {"en": "busiest units", "zh": "最繁忙单位"},
+    "assumption_swept": {"en": "{values}, swept", "zh": "{values}（扫描）"},
+    "assumption_block": {"en": "(the block below)", "zh": "（下方整段）"},
+    "busiest_of": {"en": "Busiest units ({policy}): ", "zh": "最繁忙单位（{policy}）："},
+    "col_held": {"en": "other settings", "zh": "其他参数"},
+    "col_effect": {"en": "effect", "zh": "效果"},
+    "lever_flat_badge": {"en": "barely moves", "zh": "几乎不变"},
+    "unit_grids": {"en": "grids (all)", "zh": "网格（合计）"},
+    "unit_hotline": {"en": "12345 hotline", "zh": "12345 热线"},
+    "unit_dispatch": {"en": "dispatch desk", "zh": "派单席"},
+    "unit_kind_department": {"en": "department", "zh": "部门"},
+    "unit_kind_street": {"en": "street", "zh": "街道"},
+    "unit_kind_community": {"en": "community", "zh": "社区"},
+    "unit_kind_grid": {"en": "grid", "zh": "网格"},
+    # --- readable names of swept override paths -----------------------------------------------
+    "param_arrivals.scale": {"en": "demand (× today's)", "zh": "需求量（现状的倍数）"},
+    "param_organisation.grid_workers_per_grid": {"en": "grid workers per grid",
+                                                 "zh": "每网格网格员数"},
+    "param_policy_params.whistle.report_deadline_h": {"en": "report deadline (h)",
+                                                      "zh": "报到时限（小时）"},
+    "param_policy_params.whistle.report_deadline_urgent_h": {
+        "en": "urgent report deadline (h)", "zh": "紧急报到时限（小时）"},
+    "param_policy_params.manual.misroute_p": {"en": "misroute probability (manual)",
+                                              "zh": "人工派单错派概率"},
+    "param_policy_params.algorithmic.accuracy": {"en": "classification accuracy",
+                                                 "zh": "智能派单分类准确率"},
     # --- verdict sentences ---------------------------------------------------------------------
     "verb_cuts": {"en": "cuts", "zh": "降低"},
     "verb_raises": {"en": "raises", "zh": "提高"},
@@ -597,6 +664,46 @@ def label(key: str, lang: str, **fields: object) -> str:
     entry = LABELS.get(key)
     text = key if entry is None else entry[lang]
     return text.format(**fields) if fields else text
+
+
+#: Unit suffixes of scenario field names, shown after a readable name.
+_UNIT_SUFFIXES: dict[str, dict[str, str]] = {
+    "_h": {"en": "h", "zh": "小时"}, "_min": {"en": "min", "zh": "分钟"},
+    "_km": {"en": "km", "zh": "公里"}, "_s": {"en": "s", "zh": "秒"},
+    "_days": {"en": "days", "zh": "天"}, "_p": {"en": "probability", "zh": "概率"},
+}
+
+
+def param_label(path: str, lang: str) -> str:
+    """A swept override path as an axis title: ``report deadline (h)``, not
+    ``policy_params.whistle.report_deadline_h``. Paths without a label of their own are
+    spelled out from their last parts, with the unit their name carries."""
+    if f"param_{path}" in LABELS:
+        return label(f"param_{path}", lang)
+    parts = [p for p in path.split(".") if p][-2:]
+    last = parts[-1]
+    unit = ""
+    for suffix, names in _UNIT_SUFFIXES.items():
+        if last.endswith(suffix) and len(last) > len(suffix):
+            last, unit = last[: -len(suffix)], names[lang]
+            break
+    words = " · ".join([*parts[:-1], last]).replace("_", " ")
+    if not unit:
+        return words
+    return f"{words}（{unit}）" if lang == "zh" else f"{words} ({unit})"
+
+
+def unit_label(unit: str, lang: str) -> str:
+    """A unit id of resources.csv / units.parquet for a sentence: ``department market``,
+    ``grids (all)`` for the grids counted together."""
+    if unit == "grid:*":
+        return label("unit_grids", lang)
+    if unit in ("hotline", "dispatch"):
+        return label(f"unit_{unit}", lang)
+    kind, _, name = unit.partition(":")
+    if name and f"unit_kind_{kind}" in LABELS:
+        return f"{label(f'unit_kind_{kind}', lang)} {name}"
+    return unit
 
 
 def tier_label(tier: str, lang: str) -> str:

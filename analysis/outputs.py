@@ -41,6 +41,7 @@ class RunOutputs:
     backlog: pd.DataFrame | None = None
     grids: pd.DataFrame | None = None
     runs: pd.DataFrame | None = None
+    units: pd.DataFrame | None = None
 
     @property
     def policies(self) -> list[str]:
@@ -128,4 +129,5 @@ def load_outputs(out_dir: Path | str, case_columns: Sequence[str] | None = None)
         backlog=_read_csv(out_dir / "backlog.csv"),
         grids=grids,
         runs=runs,
+        units=_read_parquet(out_dir / "units.parquet", None),
     )

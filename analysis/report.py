@@ -16,13 +16,15 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from analysis import charts
-from analysis.assumptions import find_scenario_file, read_assumptions
+from analysis.assumptions import Assumption, find_scenario_file, read_assumptions
 from analysis.html import Chart, escape, figure_html, html_table, png_base64, write_document
-from analysis.labels import LANGS, label
-from analysis.metrics import METRICS, metric_columns
+from analysis.labels import LANGS, label, param_label
+from analysis.metrics import metric_columns
 from analysis.outputs import CASE_COLUMNS_FOR_REPORT, RunOutputs, load_outputs
 from analysis.palette import policy_colors
 from analysis.stats import pooled_percentiles, rank_policies, summarise
+from analysis.sweep import swept_params
+from analysis.sweep_report import config_verdicts_section, levers_section
 from analysis.verdict import format_range, format_value, verdict_sentences, verdict_table
 from analysis.workload import with_workload
 
@@ -72,11 +74,17 @@ class _ChartArgs(TypedDict):
     lang: str
 
 
-def _sweep_params(runs: pd.DataFrame) -> list[str]:
-    """Swept parameters: numeric columns of runs.parquet named by a dotted scenario path
-    (``arrivals.scale``) that take more than one value."""
-    return [c for c in runs.columns if "." in c and c not in METRICS
-            and pd.api.types.is_numeric_dtype(runs[c]) and runs[c].nunique() > 1]
+def _sweep_caption(param: str, facet: str | None, params: Sequence[str], lang: str) -> str:
+    """Say what a one-way sweep chart shows of the other swept parameters: a column each, or
+    pooled over them."""
+    others = [p for p in params if p != param]
+    if facet is not None:
+        return label("caption_sweep_facets", lang, facet=param_label(facet, lang))
+    if others:
+        sep = "、" if lang == "zh" else ", "
+        return label("caption_sweep_pooled", lang,
+                     pooled=sep.join(param_label(p, lang) for p in others))
+    return label("caption_sweep", lang)
 
 
 def _render_charts(outputs: RunOutputs, policies: Sequence[str], colors: Mapping[str, str],
@@ -86,51 +94,58 @@ def _render_charts(outputs: RunOutputs, policies: Sequence[str], colors: Mapping
     o = outputs
     common: _ChartArgs = {"policies": policies, "colors": colors, "lang": lang}
     if o.cases is not None:
-        specs.append(("ecdf", "ecdf_title", "caption_ecdf",
+        specs.append(("ecdf", "ecdf_title", label("caption_ecdf", lang),
                       lambda: charts.resolution_ecdf(o.cases, **common)))
     if o.summary is not None:
-        specs.append(("headline", "headline_title", "caption_headline",
+        specs.append(("headline", "headline_title", label("caption_headline", lang),
                       lambda: charts.headline_metrics(o.summary, confidence=confidence,
                                                       **common)))
     if o.backlog is not None:
         warmup = _warmup_h(o.run, o.cases)
-        specs.append(("backlog", "backlog_title", "caption_backlog",
+        specs.append(("backlog", "backlog_title", label("caption_backlog", lang),
                       lambda: charts.backlog_over_time(o.backlog, warmup_h=warmup,
                                                        confidence=confidence, **common)))
     if o.resources is not None:
-        specs.append(("workload", "workload_title", "caption_workload",
+        specs.append(("workload", "workload_title", label("caption_workload", lang),
                       lambda: charts.workload_distribution(o.resources, **common)))
     if o.grids is not None and o.cases is not None:
-        specs.append(("map_resolution", "map_title_resolution", "caption_map",
+        specs.append(("map_resolution", "map_title_resolution", label("caption_map", lang),
                       lambda: charts.grid_map(o.grids, cases=o.cases, **common)))
     if o.grids is not None and o.resources is not None:
-        specs.append(("map_workload", "map_title_busy", "caption_map",
+        specs.append(("map_workload", "map_title_busy", label("caption_map", lang),
                       lambda: charts.grid_map(o.grids, resources=o.resources, metric="busy",
                                               **common)))
     if o.cases is not None and o.summary is not None:
         tier_names = _tier_names(o.run)
-        specs.append(("funnel", "funnel_title", "caption_funnel",
+        specs.append(("funnel", "funnel_title", label("caption_funnel", lang),
                       lambda: charts.escalation_funnel(o.cases, o.summary,
                                                        confidence=confidence,
                                                        tier_names=tier_names, **common)))
     if o.runs is not None:
-        params = _sweep_params(o.runs)
+        params = swept_params(o.runs)
         for param in params[:MAX_SWEEP_PARAMS]:
-            def draw_sweep(p: str = param) -> Figure:
-                return charts.sweep_lines(o.runs, p, confidence=confidence, **common)
+            facet = charts.sweep_facet(o.runs, param, params)
 
-            specs.append((f"sweep_{param}", "", "caption_sweep", draw_sweep))
+            def draw_sweep(p: str = param, f: str | None = facet) -> Figure:
+                return charts.sweep_lines(o.runs, p, facet=f, confidence=confidence, **common)
+
+            specs.append((f"sweep_{param}", "", _sweep_caption(param, facet, params, lang),
+                          draw_sweep))
         if len(params) >= 2:
-            specs.append(("sweep_heatmap", "", "caption_heatmap",
+            specs.append(("sweep_heatmap", "", label("caption_heatmap", lang),
                           lambda: charts.sweep_heatmap(o.runs, params[0], params[1], **common)))
+        if o.units is not None and not o.units.empty and params:
+            units = o.units
+            specs.append(("sweep_utilization", "", label("caption_utilization", lang),
+                          lambda: charts.sweep_utilization(units, o.runs, params, **common)))
     rendered = []
-    for name, title_key, caption_key, draw in specs:
+    for name, title_key, caption, draw in specs:
         with charts.saved_in_font_context():
             fig = draw()
         if charts_dir is not None:
             charts.save_figure(fig, charts_dir / name)
         title = label(title_key, lang) if title_key else ""
-        rendered.append(Chart(name, title, label(caption_key, lang), png_base64(fig, lang)))
+        rendered.append(Chart(name, title, caption, png_base64(fig, lang)))
     return rendered
 
 
@@ -302,12 +317,42 @@ def _assumptions_section(outputs: RunOutputs, lang: str) -> str:
         return f"<p>{escape(label('scenario_missing', lang, path=scenario_file))}</p>"
     if not found:
         return f"<p>{escape(label('no_assumptions', lang))}</p>"
-    rows = [(str(a.line), f"<code>{escape(a.key)}</code>", escape(a.value), escape(a.comment))
-            for a in found]
+    swept = _swept_values(outputs.runs)
+    rows = []
+    for a in _merged(found):
+        if a.key in swept:
+            value = label("assumption_swept", lang, values=swept[a.key])
+        else:
+            value = a.value or label("assumption_block", lang)
+        rows.append((str(a.line), f"<code>{escape(a.key)}</code>", escape(value),
+                     escape(a.comment)))
     headers = [escape(label(k, lang))
                for k in ("col_line", "col_key", "col_value", "col_comment")]
     return f'<p class="note">{escape(scenario_file)}</p>' + html_table(
         headers, rows, numeric=[True, False, False, False])
+
+
+def _merged(found: Sequence[Assumption]) -> list[Assumption]:
+    """One row per key: a comment above a line and the line's own ``[est]`` are one
+    assumption; a bare ``[est]`` adds nothing to a comment that says more."""
+    rows: dict[str, Assumption] = {}
+    for a in found:
+        seen = rows.get(a.key)
+        if seen is None or seen.value != a.value:
+            rows[a.key if seen is None else f"{a.key}@{a.line}"] = a
+            continue
+        comments = [c for c in (seen.comment, a.comment) if c and c.strip() != "[est]"]
+        merged = "; ".join(dict.fromkeys(comments)) or seen.comment
+        rows[a.key] = Assumption(seen.line, seen.key, merged, seen.value)
+    return list(rows.values())
+
+
+def _swept_values(runs: pd.DataFrame | None) -> dict[str, str]:
+    """Swept override paths and their values as text (``0.5 / 2 / 24``)."""
+    if runs is None:
+        return {}
+    return {p: " / ".join(f"{v:g}" for v in sorted(runs[p].unique()))
+            for p in swept_params(runs)}
 
 
 def _horizon_h(run: Mapping[str, Any]) -> float | None:
@@ -391,6 +436,17 @@ def build_report(out_dir: Path | str, lang: str = "en", baseline: str | None = N
     if compare_charts:
         sections.append(f"<h2>{escape(label('section_charts', lang))}</h2>")
         sections.extend(figure_html(c) for c in compare_charts)
+    if outputs.runs is not None and swept_params(outputs.runs):
+        params = swept_params(outputs.runs)
+        sections.append(f"<h2>{escape(label('section_findings', lang))}</h2>")
+        sections.append(f"<h3>{escape(label('section_levers', lang))}</h3>")
+        sections.append(levers_section(outputs.runs, outputs.units, params, lang, confidence))
+        if baseline is not None:
+            verdicts = config_verdicts_section(outputs.runs, outputs.units, params, baseline,
+                                               colors, lang, confidence)
+            if verdicts:
+                sections.append(f"<h3>{escape(label('section_config_verdicts', lang))}</h3>")
+                sections.append(verdicts)
     if sweep_charts:
         sections.append(f"<h2>{escape(label('section_sweep', lang))}</h2>")
         sections.extend(figure_html(c) for c in sweep_charts)

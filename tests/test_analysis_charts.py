@@ -169,8 +169,14 @@ def test_sweep_lines_and_heatmap(sweep: RunOutputs) -> None:
     assert len(fig.axes) == 2
     for ax in fig.axes:
         assert len(_policy_lines(ax, policies)) == len(policies)
-        assert ax.get_xlabel() == "arrivals.scale"
+        assert ax.get_xlabel() == "需求量（现状的倍数）"  # a readable name, not the path
     assert fig.axes[0].get_ylabel() == label("p90_resolution_h", "zh")
+    ticks = [t.get_text() for t in fig.axes[0].get_xticklabels()]
+    assert ticks == [f"{v:g}" for v in sorted(sweep.runs["arrivals.scale"].unique())]
+    faceted = charts.sweep_lines(sweep.runs, "arrivals.scale", facet="organisation.grid_workers",
+                                 policies=policies)
+    assert len(faceted.axes) == 2 * sweep.runs["organisation.grid_workers"].nunique()
+    assert faceted.axes[0].get_title().endswith("= 1")
     heat = charts.sweep_heatmap(sweep.runs, "arrivals.scale", "organisation.grid_workers",
                                 policies=policies)
     images = [im for ax in heat.axes for im in ax.get_images() if isinstance(im, AxesImage)]

@@ -2,7 +2,7 @@
 replications (:mod:`.orchestration`), and collecting the runs (:mod:`.collection`); the
 folder's layout is :mod:`.files`."""
 
-from sim.run.sweep.collection import collect_runs, read_cases
+from sim.run.sweep.collection import collect_runs, collect_units, read_cases
 from sim.run.sweep.files import (
     CASES_DIR,
     FAILED_DIR,
@@ -12,6 +12,7 @@ from sim.run.sweep.files import (
     RUNS_FILE,
     TARGET_FILE,
     TIMING_COLUMNS,
+    UNITS_FILE,
 )
 from sim.run.sweep.orchestration import (
     SweepAborted,
@@ -33,11 +34,13 @@ __all__ = [
     "RUNS_FILE",
     "TARGET_FILE",
     "TIMING_COLUMNS",
+    "UNITS_FILE",
     "SweepAborted",
     "SweepExists",
     "SweepOutcome",
     "TqdmProgress",
     "collect_runs",
+    "collect_units",
     "execute_run",
     "read_cases",
     "run_scenario",

@@ -1,5 +1,5 @@
-"""Collecting a sweep: ``runs.parquet`` streamed from the per-run records, and the per-case
-tables of the runs read back with their swept parameters."""
+"""Collecting a sweep: ``runs.parquet`` and ``units.parquet`` streamed from the per-run
+records, and the per-case tables of the runs read back with their swept parameters."""
 
 from __future__ import annotations
 
@@ -14,10 +14,10 @@ import pyarrow.parquet as pq
 
 from sim.run.experiment import Configuration, Experiment, run_key
 from sim.run.output import atomic_write
-from sim.run.sweep.files import RUNS_FILE, record_path
+from sim.run.sweep.files import RUNS_FILE, UNITS_FILE, record_path
 from sim.stochastic.streams import replication_seed
 
-__all__ = ["collect_runs", "read_cases"]
+__all__ = ["collect_runs", "collect_units", "read_cases"]
 
 #: Summary keys that are columns of their own in runs.parquet (not repeated as metrics).
 _ID_KEYS = ("policy", "replication", "seed")
@@ -37,7 +37,9 @@ def _row(config: Configuration, record: Mapping[str, Any], tag_policy: str,
     return row
 
 
-def _iter_rows(out: Path, exp: Experiment, reps: Mapping[int, int]) -> Iterator[dict[str, Any]]:
+def _iter_records(out: Path, exp: Experiment, reps: Mapping[int, int]) -> Iterator[
+        tuple[Configuration, str, int, dict[str, Any]]]:
+    """Every finished (or failed) run's record in plan order, with its place in the plan."""
     days, seed = exp.spec.days, exp.spec.seed
     for config in exp.configurations:
         for policy in exp.policies:
@@ -46,7 +48,12 @@ def _iter_rows(out: Path, exp: Experiment, reps: Mapping[int, int]) -> Iterator[
                 path = record_path(out, key)
                 if path is None:
                     continue
-                yield _row(config, json.loads(path.read_text(encoding="utf-8")), policy, k)
+                yield config, policy, k, json.loads(path.read_text(encoding="utf-8"))
+
+
+def _iter_rows(out: Path, exp: Experiment, reps: Mapping[int, int]) -> Iterator[dict[str, Any]]:
+    for config, policy, k, record in _iter_records(out, exp, reps):
+        yield _row(config, record, policy, k)
 
 
 #: Columns whose type does not depend on the values found (an all-null column stays typed).
@@ -125,6 +132,29 @@ def collect_runs(out_dir: str | Path, exp: Experiment, reps: Mapping[int, int] |
                 writer.write_table(pa.Table.from_pylist(batch, schema=schema))
 
     return atomic_write(out / RUNS_FILE, write)
+
+
+def collect_units(out_dir: str | Path, exp: Experiment,
+                  reps: Mapping[int, int] | None = None) -> Path:
+    """Write ``units.parquet``: one row per run and unit (config, policy, replication, unit,
+    utilization), all grids of a run as one unit. Records written before units were recorded
+    contribute no rows."""
+    out = Path(out_dir)
+    reps = reps or {c.index: exp.spec.replications for c in exp.configurations}
+    columns: dict[str, list[Any]] = {"config": [], "policy": [], "replication": [], "unit": [],
+                                     "utilization": []}
+    for config, policy, k, record in _iter_records(out, exp, reps):
+        for unit, value in (record.get("units") or {}).items():
+            columns["config"].append(config.index)
+            columns["policy"].append(policy)
+            columns["replication"].append(k)
+            columns["unit"].append(unit)
+            columns["utilization"].append(float(value))
+    schema = pa.schema([("config", pa.int64()), ("policy", pa.string()),
+                        ("replication", pa.int64()), ("unit", pa.string()),
+                        ("utilization", pa.float64())])
+    table = pa.table(columns, schema=schema)
+    return atomic_write(out / UNITS_FILE, lambda p: pq.write_table(table, p))
 
 
 def read_cases(out_dir: str | Path, columns: Sequence[str] | None = None,

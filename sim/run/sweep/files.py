@@ -4,6 +4,7 @@
 * ``failed/<key>.json`` — a run that raised, with its error (retried by ``--resume``);
 * ``cases/<key>.parquet`` — its per-case table, if the experiment keeps them;
 * ``runs.parquet`` — the tidy table collected from those files: one row per run;
+* ``units.parquet`` — utilisation of every unit in every run (all grids as one unit);
 * ``run.json`` (provenance), ``sweep.json`` (progress and counts), ``target.csv`` (precision).
 """
 
@@ -20,7 +21,7 @@ from sim.run.output import atomic_write
 
 RUNS_DIR, FAILED_DIR, CASES_DIR = "runs", "failed", "cases"
 RUNS_FILE, MANIFEST, PROVENANCE = "runs.parquet", "sweep.json", "run.json"
-TARGET_FILE = "target.csv"
+TARGET_FILE, UNITS_FILE = "target.csv", "units.parquet"
 #: Columns that vary between executors and machines, not with the model (excluded from
 #: determinism checks).
 TIMING_COLUMNS = ("wall_time_s",)

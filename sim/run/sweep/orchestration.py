@@ -36,7 +36,7 @@ from sim.run.experiment import (
     run_key,
 )
 from sim.run.output import atomic_write
-from sim.run.sweep.collection import collect_runs
+from sim.run.sweep.collection import collect_runs, collect_units
 from sim.run.sweep.files import (
     CASES_DIR,
     FAILED_DIR,
@@ -276,6 +276,7 @@ def run_sweep(exp: Experiment, out_dir: str | Path, *, workers: int | None = Non
             target_table = outcome.target
             atomic_write(out / TARGET_FILE, lambda p: target_table.to_csv(p, index=False))
         outcome.runs_file = collect_runs(out, exp, reps)
+        collect_units(out, exp, reps)
     except BaseException:
         # the pool is stopped by now: a worker ended mid-write left only a temporary file
         _clean_temporaries(out)

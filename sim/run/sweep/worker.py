@@ -13,7 +13,7 @@ from sim.run.output import atomic_write
 from sim.run.sweep.files import CASES_DIR, FAILED_DIR, RUNS_DIR, write_json
 from sim.stochastic.streams import replication_seed
 
-__all__ = ["execute_run"]
+__all__ = ["GRIDS_UNIT", "execute_run", "unit_utilization"]
 
 _SCENARIOS: dict[str, Any] = {}  # per worker process: a few validated scenarios by digest
 
@@ -32,6 +32,28 @@ def _scenario(data: dict[str, Any], digest: str) -> Any:
 def _plain(value: Any) -> Any:
     """Numpy scalars → Python; anything else as it is."""
     return value.item() if isinstance(value, np.generic) else value
+
+
+#: Key under which a run's grids count as one unit: a street's 30 (or a district's 2,000) grids
+#: are one tier of the organisation when a planner asks where the bottleneck is.
+GRIDS_UNIT = "grid:*"
+
+
+def unit_utilization(resources: Any) -> dict[str, float]:
+    """Busy over available hours per unit (a team, a desk), all grids together as
+    :data:`GRIDS_UNIT`: the figures that say which unit a swept lever cannot get past."""
+    busy: dict[str, float] = {}
+    available: dict[str, float] = {}
+    if len(resources) == 0:
+        return {}
+    units = resources["unit"].tolist()
+    kinds = resources["unit_kind"].tolist()
+    for unit, kind, b, a in zip(units, kinds, resources["busy_h"].tolist(),
+                                resources["available_h"].tolist(), strict=True):
+        name = GRIDS_UNIT if kind == "grid" else unit
+        busy[name] = busy.get(name, 0.0) + float(b)
+        available[name] = available.get(name, 0.0) + float(a)
+    return {u: busy[u] / a for u, a in available.items() if a > 0}
 
 
 def execute_run(task: dict[str, Any]) -> dict[str, Any]:
@@ -61,6 +83,7 @@ def execute_run(task: dict[str, Any]) -> dict[str, Any]:
             atomic_write(out / name, lambda p: cases.to_parquet(p, index=False))
             record["cases_file"] = name
         record["summary"] = summary
+        record["units"] = unit_utilization(rep.resources)
     except Exception as exc:
         record.update(status="error", error=f"{type(exc).__name__}: {exc}",
                       traceback=traceback.format_exc(), summary={})

@@ -1,0 +1,141 @@
+"""What a sweep found: each setting's verdict, the bottleneck units, and the levers that do
+nothing there (扫描结论).
+
+A committee reading a sweep asks "which setting?" and, when a lever barely moves the outcome,
+"why not?". The answer to the second is usually a unit the lever does not touch: at 1.6×
+demand the street team runs above capacity, so more grid workers cannot shorten the queue in
+front of it. Everything here is paired by replication: replication *k* of every configuration
+and policy ran on the same seed (common random numbers), so the comparisons between settings
+are as sharp as those between policies.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+
+from analysis.metrics import METRICS
+from analysis.verdict import verdict_table
+
+#: The outcomes a lever is judged on (the headline pair of the compare report).
+LEVER_METRICS: tuple[str, ...] = ("on_time_close_rate", "p90_resolution_h")
+
+#: Changes below these are "barely moves" even when the replications can tell them apart:
+#: one percentage point of a rate, 2 % of an amount.
+SMALL_PP, SMALL_REL = 0.01, 0.02
+
+#: The unit name under which a sweep records all grids of a run (sim.run.sweep.worker).
+GRIDS_UNIT = "grid:*"
+
+
+def swept_params(runs: pd.DataFrame) -> list[str]:
+    """Swept parameters: numeric columns of runs.parquet named by a dotted scenario path
+    (``arrivals.scale``) that take more than one value."""
+    return [c for c in runs.columns if "." in c and c not in METRICS
+            and pd.api.types.is_numeric_dtype(runs[c]) and runs[c].nunique() > 1]
+
+
+def settings(runs: pd.DataFrame, params: Sequence[str]) -> pd.DataFrame:
+    """One row per configuration: its index and the values of the swept parameters."""
+    return (runs[["config", *params]].drop_duplicates("config").sort_values("config")
+            .reset_index(drop=True))
+
+
+def config_verdicts(runs: pd.DataFrame, baseline: str, confidence: float = 0.95,
+                    lang: str = "en") -> dict[int, pd.DataFrame]:
+    """The compare report's verdict table (every policy against ``baseline``, paired by
+    replication) within each configuration."""
+    out: dict[int, pd.DataFrame] = {}
+    for config, part in runs.groupby("config", sort=True):
+        if part["policy"].nunique() < 2 or baseline not in set(part["policy"]):
+            continue
+        out[int(config)] = verdict_table(part, baseline=baseline, confidence=confidence,
+                                         lang=lang)
+    return out
+
+
+def bottlenecks(units: pd.DataFrame | None, config: int, policy: str | None = None,
+                top: int = 3) -> list[tuple[str, float]]:
+    """The ``top`` busiest units of a configuration (mean utilisation over its replications,
+    and over policies unless one is named), busiest first."""
+    if units is None or units.empty:
+        return []
+    part = units[units["config"] == config]
+    if policy is not None:
+        part = part[part["policy"] == policy]
+    if part.empty:
+        return []
+    means = part.groupby("unit", sort=True)["utilization"].mean().sort_values(
+        ascending=False, kind="stable")
+    return [(str(u), float(v)) for u, v in means.head(top).items()]
+
+
+def utilization_table(units: pd.DataFrame, policy: str, top: int = 8) -> pd.DataFrame:
+    """Mean utilisation of the ``top`` units (by their highest mean in any configuration),
+    units × configurations, for one policy."""
+    part = units[units["policy"] == policy]
+    means = part.groupby(["unit", "config"])["utilization"].mean().unstack("config")
+    order = means.max(axis=1).sort_values(ascending=False, kind="stable").index[:top]
+    return means.loc[order]
+
+
+@dataclass(frozen=True)
+class LeverEffect:
+    """Moving one swept parameter from its lowest to its highest value, the others held.
+
+    ``verdict`` is one row of :func:`analysis.verdict.verdict_table` (the high setting against
+    the low one on ``metric``); ``flat`` says the lever barely moves it there; ``busiest`` are
+    the top units at the high setting.
+    """
+
+    param: str
+    low: float
+    high: float
+    policy: str
+    held: Mapping[str, Any]
+    metric: str
+    verdict: pd.Series
+    flat: bool
+    busiest: list[tuple[str, float]]
+
+
+def _is_flat(row: pd.Series) -> bool:
+    if row["assessment"] in ("no_difference", "too_few"):
+        return True
+    if row["style"] == "pp":
+        return abs(float(row["diff"])) < SMALL_PP
+    change = float(row["rel_change"])
+    return math.isfinite(change) and abs(change) < SMALL_REL
+
+
+def lever_effects(runs: pd.DataFrame, units: pd.DataFrame | None, param: str,
+                  metric: str = LEVER_METRICS[0], confidence: float = 0.95,
+                  lang: str = "en") -> list[LeverEffect]:
+    """The effect of ``param`` (lowest → highest value) on ``metric`` for every policy and
+    every combination of the other swept parameters, paired by replication."""
+    params = swept_params(runs)
+    others = [p for p in params if p != param]
+    low, high = float(runs[param].min()), float(runs[param].max())
+    effects: list[LeverEffect] = []
+    groups = runs.groupby(["policy", *others], sort=False) if others else runs.groupby(
+        ["policy"], sort=False)
+    for key, part in groups:
+        values = key if isinstance(key, tuple) else (key,)
+        policy, held = str(values[0]), dict(zip(others, values[1:], strict=True))
+        ends = part[part[param].isin([low, high])]
+        if ends[param].nunique() < 2:
+            continue
+        pair = ends.assign(policy=ends[param].map({low: "low", high: "high"}))
+        table = verdict_table(pair, baseline="low", metrics=[metric], confidence=confidence,
+                              lang=lang)
+        if table.empty:
+            continue
+        row = table.iloc[0]
+        high_config = int(ends.loc[ends[param] == high, "config"].iat[0])
+        effects.append(LeverEffect(param, low, high, policy, held, metric, row,
+                                   _is_flat(row), bottlenecks(units, high_config, policy)))
+    return effects

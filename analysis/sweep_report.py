@@ -1,0 +1,161 @@
+"""The sweep sections of the report: what each lever does, where the bottleneck is, and each
+setting's verdict against the baseline policy (HTML fragments of :mod:`analysis.report`)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import pandas as pd
+
+from analysis.html import escape, html_table
+from analysis.labels import label, param_label, unit_label
+from analysis.sweep import (
+    LEVER_METRICS,
+    LeverEffect,
+    bottlenecks,
+    config_verdicts,
+    lever_effects,
+    settings,
+)
+from analysis.verdict import indicator_name, verdict_sentences
+
+#: Parameter values in sentences and tables: 0.5, 2, 24 (not 2.0).
+_FMT = "{:g}"
+
+
+def _setting_text(values: Mapping[str, object], lang: str) -> str:
+    return ", ".join(f"{param_label(p, lang)} = {_FMT.format(v)}" for p, v in values.items())
+
+
+def _busiest_text(busiest: Sequence[tuple[str, float]], lang: str) -> str:
+    sep = "、" if lang == "zh" else ", "
+    return sep.join(f"{unit_label(u, lang)} {100 * v:.0f} %" for u, v in busiest)
+
+
+def _badge(assessment: str, lang: str) -> str:
+    key = {"better": "better", "worse": "worse", "changed": "changed",
+           "too_few": "too_few"}.get(assessment, "no_difference")
+    return f'<span class="badge {escape(assessment)}">{escape(label(key, lang))}</span>'
+
+
+def _flat_units(effects: Sequence[LeverEffect]) -> list[tuple[str, float]]:
+    """The units that are busiest where the lever is flat: each unit's highest utilisation
+    among those settings, the top three."""
+    top: dict[str, float] = {}
+    for e in effects:
+        if e.flat:
+            for unit, value in e.busiest:
+                top[unit] = max(top.get(unit, 0.0), value)
+    return sorted(top.items(), key=lambda kv: -kv[1])[:3]
+
+
+def _change(row: pd.Series) -> float:
+    """A verdict row's change as the verdict states it: percentage points of a rate, per cent
+    of an amount with a usable ratio, else the absolute difference."""
+    if row["style"] == "pp":
+        return 100.0 * float(row["diff"])
+    if row["style"] == "rel":
+        return 100.0 * float(row["rel_change"])
+    return float(row["diff"])
+
+
+def _change_unit(row: pd.Series, lang: str) -> str:
+    if row["style"] == "pp":
+        return " " + label("unit_pp", lang)
+    if row["style"] == "rel":
+        return " %"
+    return ""
+
+
+def _signed(x: float) -> str:
+    return f"{x:+.2g}" if abs(x) < 1 else f"{x:+.1f}"
+
+
+def lever_summary(effects: Sequence[LeverEffect], lang: str) -> str:
+    """One sentence for a lever: how often it barely moves the outcome, by how much it moves
+    it, and, where it is flat, which units are the bottleneck."""
+    first = effects[0]
+    values = sorted(_change(e.verdict) for e in effects)
+    unit = _change_unit(first.verdict, lang)
+    low, high = _signed(values[0]), _signed(values[-1])
+    span = f"{low}{unit}" if low == high else f"{low} … {high}{unit}"
+    fields = {"param": param_label(first.param, lang), "low": _FMT.format(first.low),
+              "high": _FMT.format(first.high), "metric": indicator_name(first.metric, lang),
+              "n": len(effects), "range": span}
+    n_flat = sum(e.flat for e in effects)
+    if n_flat:
+        text = label("lever_flat", lang, n_flat=n_flat, **fields)
+        units = _flat_units(effects)
+        if units:
+            text += label("lever_bottleneck", lang, units=_busiest_text(units, lang))
+        return text
+    return label("lever_moves", lang, **fields)
+
+
+def _lever_table(effects: Sequence[LeverEffect], lang: str) -> str:
+    headers = [label(k, lang) for k in ("policy", "col_held", "col_effect", "col_verdict",
+                                        "col_busiest")]
+    rows = []
+    for e in effects:
+        badge = (f'<span class="badge no_difference">{escape(label("lever_flat_badge", lang))}'
+                 "</span>" if e.flat and e.verdict["assessment"] not in ("no_difference",
+                                                                         "too_few")
+                 else _badge(str(e.verdict["assessment"]), lang))
+        rows.append((escape(e.policy), escape(_setting_text(e.held, lang) or "–"),
+                     escape(str(e.verdict["change_text"])), badge,
+                     escape(_busiest_text(e.busiest, lang))))
+    return html_table([escape(h) for h in headers], rows,
+                      numeric=[False, False, True, False, False])
+
+
+def levers_section(runs: pd.DataFrame, units: pd.DataFrame | None, params: Sequence[str],
+                   lang: str, confidence: float) -> str:
+    """Per swept parameter: the summary sentence and its table, on the headline metric."""
+    parts = []
+    for param in params:
+        effects = lever_effects(runs, units, param, metric=LEVER_METRICS[0],
+                                confidence=confidence, lang=lang)
+        if not effects:
+            continue
+        parts.append(f"<h3>{escape(param_label(param, lang))}</h3>")
+        parts.append(f'<div class="verdict"><p class="sentence">'
+                     f"{escape(lever_summary(effects, lang))}</p></div>")
+        parts.append(_lever_table(effects, lang))
+    return "\n".join(parts)
+
+
+def config_verdicts_section(runs: pd.DataFrame, units: pd.DataFrame | None,
+                            params: Sequence[str], baseline: str, colors: Mapping[str, str],
+                            lang: str, confidence: float) -> str:
+    """Every setting: its busiest units, and each policy's verdict against the baseline
+    (paired by replication within the setting) with the badges of the headline metrics."""
+    verdicts = config_verdicts(runs, baseline, confidence=confidence, lang=lang)
+    if not verdicts:
+        return ""
+    table = settings(runs, params).set_index("config")
+    headers = [label("policy", lang)] + [indicator_name(m, lang) for m in LEVER_METRICS] + [
+        label("col_verdict", lang)]
+    parts = []
+    for config, verdict in verdicts.items():
+        sentences = verdict_sentences(verdict, lang)
+        setting = " · ".join(f"{param_label(p, lang)} = {_FMT.format(v)}"
+                             for p, v in table.loc[config].to_dict().items())
+        parts.append(f"<h4>{escape(setting)}</h4>")
+        busiest = bottlenecks(units, config, baseline)
+        if busiest:
+            parts.append(f'<p class="note">{escape(label("busiest_of", lang, policy=baseline))}'
+                         f"{escape(_busiest_text(busiest, lang))}</p>")
+        rows = []
+        for policy, part in verdict.groupby("policy", sort=False):
+            cells = [f'<span class="sw" style="background:{escape(colors.get(policy, "#999"))}">'
+                     f"</span>{escape(str(policy))}"]
+            for metric in LEVER_METRICS:
+                row = part[part["metric"] == metric]
+                cells.append("–" if row.empty else (
+                    escape(str(row["change_text"].iat[0])) + "<br>"
+                    + _badge(str(row["assessment"].iat[0]), lang)))
+            cells.append(escape(sentences.get(str(policy), "")))
+            rows.append(cells)
+        parts.append(html_table([escape(h) for h in headers], rows,
+                                numeric=[False, True, True, False]))
+    return "\n".join(parts)
