@@ -162,6 +162,10 @@ LABELS: dict[str, dict[str, str]] = {
     "better": {"en": "better", "zh": "改善"},
     "worse": {"en": "worse", "zh": "变差"},
     "changed": {"en": "changed", "zh": "有变化"},
+    "identical": {"en": "identical", "zh": "完全相同"},
+    "identical_text": {"en": "0 in every replication", "zh": "每次重复均为 0"},
+    "too_few_events": {"en": "too few events", "zh": "事件过少"},
+    "too_few_events_text": {"en": "too few events for a ratio", "zh": "事件过少，不计算比值"},
     "no_difference": {"en": "cannot tell apart", "zh": "无法区分"},
     "too_few": {"en": "too few replications", "zh": "重复次数过少"},
     "no_assumptions": {
@@ -340,6 +344,16 @@ LABELS: dict[str, dict[str, str]] = {
         "en": "{policy} cannot be told apart from {baseline} on any indicator with {n} "
         "replications.",
         "zh": "在 {n} 次重复下，{policy} 与 {baseline} 在所有指标上均无法区分。",
+    },
+    "sentence_same": {
+        "en": "In every replication it gives the same {indicators} as {baseline}.",
+        "zh": "其{indicators}在每次重复中都与 {baseline} 相同。",
+    },
+    "sentence_identical": {
+        "en": "{policy} gives exactly the same results as {baseline} on every indicator in all "
+        "{n} replications: in this scenario it has nothing to act on.",
+        "zh": "在全部 {n} 次重复中，{policy} 与 {baseline} 的各项指标完全相同：在本情景中该策略"
+        "无事可做。",
     },
     "sentence_too_few": {
         "en": "{policy}: too few replications ({n}) to compare with {baseline}; run at least 3.",

@@ -1,12 +1,14 @@
-"""One colour per policy, the same in every chart of a report.
+"""One colour per policy, the same in every chart of every report.
 
-Colours are assigned by the sorted policy names, so a policy keeps its colour whatever order
-the runs were made in. The first eight come from the Okabe–Ito palette and the next nine from
-Paul Tol's "muted" scheme, both chosen to stay distinguishable under colour-vision deficiency.
+Colours are derived from the policy label (fixed for the shipped battery, a hash of the label
+otherwise), so a policy keeps its colour whatever else it is compared with. The first eight
+come from the Okabe–Ito palette and the next nine from Paul Tol's "muted" scheme, both chosen
+to stay distinguishable under colour-vision deficiency.
 """
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable
 
 #: Okabe & Ito (2008), black moved last because it reads as "text" in a chart.
@@ -50,7 +52,41 @@ TIER_COLORS: dict[str, str] = {
 TIER_ORDER: tuple[str, ...] = ("grid", "community", "street", "department", "joint", "")
 
 
+#: The policies every shipped scenario, experiment and the demo compare: the same colour in
+#: every report, whatever else is compared with them.
+FIXED_COLORS: dict[str, str] = {
+    "manual+transfer": "#0072B2",
+    "algorithmic+transfer": "#E69F00",
+    "algorithmic+whistle": "#009E73",
+    "manual+whistle": "#CC79A7",
+}
+
+
+def _slot(name: str, size: int) -> int:
+    """A stable place in the palette for a label (not Python's salted ``hash``)."""
+    digest = hashlib.blake2b(name.encode("utf-8"), digest_size=4).digest()
+    return int.from_bytes(digest, "big") % size
+
+
 def policy_colors(policies: Iterable[str]) -> dict[str, str]:
-    """Map each policy name to a hex colour, by sorted name; cycles past 17 policies."""
+    """Map each policy label to a hex colour derived from the label itself, so that a policy
+    keeps its colour from report to report: the shipped battery has fixed colours, any other
+    label a slot of the palette chosen by a hash of the label (on a clash within one report,
+    the next free slot, in sorted-label order). Past 17 policies colours repeat."""
     names = sorted(set(policies))
-    return {name: PALETTE[i % len(PALETTE)] for i, name in enumerate(names)}
+    colors = {n: FIXED_COLORS[n] for n in names if n in FIXED_COLORS}
+    free = [c for c in PALETTE if c not in FIXED_COLORS.values()]
+    taken = set(colors.values())
+    for name in names:
+        if name in colors:
+            continue
+        start = _slot(name, len(free))
+        for step in range(len(free)):
+            color = free[(start + step) % len(free)]
+            if color not in taken:
+                break
+        else:
+            color = free[start]  # more policies than colours
+        colors[name] = color
+        taken.add(color)
+    return {n: colors[n] for n in names}

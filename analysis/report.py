@@ -25,7 +25,13 @@ from analysis.palette import policy_colors
 from analysis.stats import pooled_percentiles, rank_policies, summarise
 from analysis.sweep import swept_params
 from analysis.sweep_report import config_verdicts_section, levers_section
-from analysis.verdict import format_range, format_value, verdict_sentences, verdict_table
+from analysis.verdict import (
+    badge_key,
+    format_range,
+    format_value,
+    verdict_sentences,
+    verdict_table,
+)
 from analysis.workload import with_workload
 
 REPORT_NAME = "report.html"
@@ -224,18 +230,13 @@ def _verdict_section(summary: pd.DataFrame, baseline: str, policies: Sequence[st
             escape(format_value(r.metric, r.policy_mean, lang)),
             escape(r.change_text),
             f'<span class="badge {escape(r.assessment)}">'
-            f"{escape(label(_badge_key(r.assessment), lang))}</span>",
+            f"{escape(label(badge_key(r.assessment), lang))}</span>",
         ) for r in rows.itertuples()]
         headers = [label(k, lang) for k in ("col_indicator", "col_baseline", "col_policy_mean",
                                             "col_change", "col_verdict")]
         parts.append(html_table([escape(h) for h in headers], body,
                             numeric=[False, True, True, True, False]))
     return "\n".join(parts)
-
-
-def _badge_key(assessment: str) -> str:
-    return {"better": "better", "worse": "worse", "changed": "changed",
-            "too_few": "too_few"}.get(assessment, "no_difference")
 
 
 def _metrics_table(summary: pd.DataFrame, policies: Sequence[str], lang: str,

@@ -104,7 +104,7 @@ class LeverEffect:
 
 
 def _is_flat(row: pd.Series) -> bool:
-    if row["assessment"] in ("no_difference", "too_few"):
+    if row["assessment"] in ("no_difference", "too_few", "identical", "too_few_events"):
         return True
     if row["style"] == "pp":
         return abs(float(row["diff"])) < SMALL_PP

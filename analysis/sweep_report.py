@@ -17,7 +17,7 @@ from analysis.sweep import (
     lever_effects,
     settings,
 )
-from analysis.verdict import indicator_name, verdict_sentences
+from analysis.verdict import badge_key, indicator_name, verdict_sentences
 
 #: Parameter values in sentences and tables: 0.5, 2, 24 (not 2.0).
 _FMT = "{:g}"
@@ -33,8 +33,7 @@ def _busiest_text(busiest: Sequence[tuple[str, float]], lang: str) -> str:
 
 
 def _badge(assessment: str, lang: str) -> str:
-    key = {"better": "better", "worse": "worse", "changed": "changed",
-           "too_few": "too_few"}.get(assessment, "no_difference")
+    key = badge_key(assessment)
     return f'<span class="badge {escape(assessment)}">{escape(label(key, lang))}</span>'
 
 

@@ -79,9 +79,44 @@ def _style(row: pd.Series) -> str:
     return "rel" if row["baseline_mean"] != 0 and finite else "abs"
 
 
+#: A count-based indicator (flare-ups per 1,000 cases) whose baseline or policy saw fewer
+#: events than this over all replications gets no ratio: its interval would be noise.
+MIN_EVENTS = 20
+
+#: Indicators that count events per N cases of ``n_arrived``, and their N.
+_PER_CASES: dict[str, float] = {"flareups_per_1000": 1000.0, "whistles_per_100": 100.0,
+                                "preemptions_per_100": 100.0}
+
+
+def _events(summary: pd.DataFrame, policy: str, metric: str) -> float:
+    """Events behind a per-N-cases indicator over all replications of one policy."""
+    rows = summary[summary["policy"].astype(str) == policy]
+    return float((rows[metric] * rows["n_arrived"] / _PER_CASES[metric]).sum())
+
+
+#: Assessments that have a badge of their own (label key = assessment).
+BADGES: tuple[str, ...] = ("better", "worse", "changed", "too_few", "identical",
+                           "too_few_events")
+
+
+def badge_key(assessment: str) -> str:
+    """The label key of an assessment's badge; anything else reads "cannot tell apart"."""
+    return assessment if assessment in BADGES else "no_difference"
+
+
+def _is_identical(row: pd.Series) -> bool:
+    """Equal in every replication: the paired difference and its interval are exactly 0."""
+    return bool(row["n"] >= 2 and row["diff"] == 0 and row["diff_ci_low"] == 0
+                and row["diff_ci_high"] == 0)
+
+
 def _assessment(row: pd.Series) -> str:
+    if _is_identical(row):
+        return "identical"
     if row["too_few"]:
         return "too_few"
+    if row.get("few_events", False):
+        return "too_few_events"
     if not row["distinguishable"]:
         return "no_difference"
     better = metric_info(row["metric"]).better
@@ -149,11 +184,18 @@ def verdict_table(summary: pd.DataFrame, baseline: str | None = None,
     table = compare_paired(summary, baseline=baseline, metrics=present, confidence=confidence)
     if table.empty:
         return table.assign(indicator=[], assessment=[], style=[], change_text=[], clause=[])
+    table["few_events"] = [
+        r.metric in _PER_CASES and "n_arrived" in summary.columns
+        and min(_events(summary, r.baseline, r.metric), _events(summary, r.policy, r.metric))
+        < MIN_EVENTS for r in table.itertuples()]
     table["indicator"] = [label(m, lang) for m in table["metric"]]
     table["assessment"] = [_assessment(row) for _, row in table.iterrows()]
     table["style"] = [_style(row) for _, row in table.iterrows()]
-    table["change_text"] = [_change_text(row, row["style"], lang) if row["n"] >= 2 else "–"
-                            for _, row in table.iterrows()]
+    table["change_text"] = [
+        label("identical_text", lang) if row["assessment"] == "identical"
+        else label("too_few_events_text", lang) if row["assessment"] == "too_few_events"
+        else _change_text(row, row["style"], lang) if row["n"] >= 2 else "–"
+        for _, row in table.iterrows()]
     table["clause"] = [_clause(row, row["style"], lang)
                        if row["assessment"] in ("better", "worse", "changed") else ""
                        for _, row in table.iterrows()]
@@ -187,8 +229,12 @@ def verdict_sentences(table: pd.DataFrame, lang: str = "en") -> dict[str, str]:
         gains = rows.loc[rows["assessment"].isin(["better", "changed"]), "clause"].tolist()
         costs = rows.loc[rows["assessment"] == "worse", "clause"].tolist()
         untold = [indicator_name(m, lang)
-                  for m in rows.loc[rows["assessment"].isin(["no_difference", "too_few"]),
-                                    "metric"]]
+                  for m in rows.loc[rows["assessment"].isin(["no_difference", "too_few",
+                                                             "too_few_events"]), "metric"]]
+        if (rows["assessment"] == "identical").all():
+            sentences[policy] = label("sentence_identical", lang, policy=policy,
+                                      baseline=baseline, n=n)
+            continue
         if not gains and not costs:
             sentences[policy] = label("sentence_no_change", lang, policy=policy,
                                       baseline=baseline, n=n)
@@ -202,5 +248,10 @@ def verdict_sentences(table: pd.DataFrame, lang: str = "en") -> dict[str, str]:
             text += label("sentence_sep", lang) + label(
                 "sentence_untold", lang, n=n, baseline=baseline,
                 indicators=_join(untold, lang, "list_sep"))
+        same = [indicator_name(m, lang)
+                for m in rows.loc[rows["assessment"] == "identical", "metric"]]
+        if same:
+            text += label("sentence_sep", lang) + label(
+                "sentence_same", lang, baseline=baseline, indicators=_join(same, lang, "list_sep"))
         sentences[policy] = space_mixed(text) if lang == "zh" else text
     return sentences

@@ -16,7 +16,7 @@ from analysis import charts, fonts
 from analysis.labels import LABELS, LANGS, label
 from analysis.metrics import HEADLINE_METRICS
 from analysis.outputs import RunOutputs, load_outputs
-from analysis.palette import PALETTE, policy_colors
+from analysis.palette import FIXED_COLORS, PALETTE, policy_colors
 from analysis.synthetic import write_synthetic_outputs, write_synthetic_sweep
 
 
@@ -90,8 +90,17 @@ def test_colours_are_consistent_across_charts(outputs: RunOutputs) -> None:
 def test_policy_colours_do_not_depend_on_order() -> None:
     names = ["manual+transfer", "algorithmic+whistle", "algorithmic+transfer"]
     assert policy_colors(names) == policy_colors(reversed(names))
-    many = policy_colors(f"p{i:02d}" for i in range(len(PALETTE)))
-    assert len(set(many.values())) == len(PALETTE)
+    many = policy_colors(f"p{i:02d}" for i in range(len(PALETTE) - len(FIXED_COLORS)))
+    assert len(set(many.values())) == len(many)  # distinct while the palette lasts
+
+
+def test_a_policy_keeps_its_colour_across_reports() -> None:
+    demo = policy_colors(["manual+transfer", "algorithmic+transfer", "algorithmic+whistle"])
+    other = policy_colors(["algorithmic+whistle", "risk_priority+transfer"])
+    assert demo["algorithmic+whistle"] == other["algorithmic+whistle"] == "#009E73"
+    alone = policy_colors(["risk_priority+transfer"])["risk_priority+transfer"]
+    assert other["risk_priority+transfer"] == alone  # from its label, not its company
+    assert alone not in FIXED_COLORS.values()
 
 
 @pytest.mark.parametrize("lang", LANGS)

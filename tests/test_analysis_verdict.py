@@ -64,6 +64,40 @@ def test_too_few_and_no_difference_sentences() -> None:
     table = verdict_table(same, metrics=["p90_resolution_h", "satisfaction_rate"])
     assert verdict_sentences(table)["algo+whistle"] == (
         "algo+whistle cannot be told apart from manual on any indicator with 5 replications.")
+    table = verdict_table(same, metrics=["p90_resolution_h", "whistle_dept_hours"])
+    assert verdict_sentences(table)["algo+whistle"].endswith(
+        "In every replication it gives the same p90 resolution time as manual.")
+
+
+
+def test_exact_zeros_read_identical() -> None:
+    same = _summary()
+    for metric in ("p90_resolution_h", "on_time_close_rate", "satisfaction_rate",
+                   "whistle_dept_hours"):
+        same.loc[same["policy"] == "algo+whistle", metric] = same.loc[
+            same["policy"] == "manual", metric].to_numpy()
+    table = verdict_table(same)
+    assert set(table["assessment"]) == {"identical"}
+    assert set(table["change_text"]) == {"0 in every replication"}
+    assert verdict_sentences(table)["algo+whistle"] == (
+        "algo+whistle gives exactly the same results as manual on every indicator in all 5 "
+        "replications: in this scenario it has nothing to act on.")
+    assert "完全相同" in verdict_sentences(verdict_table(same, lang="zh"), lang="zh")[
+        "algo+whistle"]
+
+
+def test_ratio_on_a_handful_of_events_is_not_printed() -> None:
+    summary = _summary()
+    summary["n_arrived"] = 1000
+    # 0.6 … 1.4 flare-ups per 1,000 cases: 5 events per policy in all, noisy
+    summary["flareups_per_1000"] = [1.0, 0.0, 2.0, 1.0, 0.0, 2.0, 1.0, 1.0, 1.0, 2.0]
+    table = verdict_table(summary, metrics=["flareups_per_1000", "p90_resolution_h"])
+    row = table.set_index("metric").loc["flareups_per_1000"]
+    assert row["assessment"] == "too_few_events"
+    assert row["change_text"] == "too few events for a ratio"
+    summary["n_arrived"] = 100_000  # the same rates on 100× the cases: 500 events
+    row = verdict_table(summary, metrics=["flareups_per_1000"]).iloc[0]
+    assert row["assessment"] != "too_few_events"
 
 
 YAML = """\
