@@ -89,6 +89,8 @@ def test_pilot_of_a_real_scenario_and_its_plot(tmp_path: Path) -> None:
     png = plot_warmup(s, tmp_path / "warmup.png")
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and png.stat().st_size > 10_000
     assert "suggested warm-up" in str(s)
+    assert f"set calendar.warmup_days: {s.days:g} in the scenario file" in str(s)
+    assert "rounded up to the next half day" in str(s)
 
 
 def test_govsim_warmup_command(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

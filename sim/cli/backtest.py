@@ -23,12 +23,14 @@ from sim.run.output import atomic_write
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("backtest", help="run a scenario over a log's period and compare")
-    p.add_argument("scenario", metavar="SCENARIO")
+    p.add_argument("scenario", metavar="SCENARIO",
+                   help="the scenario to check (e.g. written by calibrate)")
     p.add_argument("log", metavar="LOG", help="the log: .csv, .parquet or .xlsx")
     p.add_argument("--columns", default=None, metavar="MAP.yaml",
                    help=f"column map (default: {DEFAULT_MAP.name})")
-    p.add_argument("--replications", "-r", type=positive_int, default=10)
-    p.add_argument("--seed", type=int, default=0, help="root seed (default 0)")
+    p.add_argument("--replications", "-r", type=positive_int, default=10,
+                   help="replications behind the simulated bands")
+    p.add_argument("--seed", type=int, default=0, help="root seed of the replications")
     p.add_argument("--end", default=None, metavar="DATETIME",
                    help="when the log was exported (default: midnight after its last time)")
     p.add_argument("--out", default=None, metavar="DIR",

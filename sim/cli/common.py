@@ -121,9 +121,10 @@ def positive_float(text: str) -> float:
 
 def run_options(p: argparse.ArgumentParser) -> None:
     """Options of the commands that run a scenario (run, compare)."""
-    p.add_argument("scenario", metavar="SCENARIO")
-    p.add_argument("--replications", "-r", type=positive_int, default=1)
-    p.add_argument("--seed", type=int, default=0, help="root seed (default 0)")
+    p.add_argument("scenario", metavar="SCENARIO", help="scenario file (scenarios/*.yaml)")
+    p.add_argument("--replications", "-r", type=positive_int, default=1,
+                   help="replications per policy, on common random numbers")
+    p.add_argument("--seed", type=int, default=0, help="root seed of the replications")
     p.add_argument("--days", type=positive_float, default=None,
                    help="override the scenario's horizon in days")
     p.add_argument("--out", default=None, help="output directory (default results/NAME)")
@@ -132,7 +133,8 @@ def run_options(p: argparse.ArgumentParser) -> None:
                    help="skip the HTML report")
     p.add_argument("--lang", default="en", type=lang_list,
                    help="report language(s): en, zh or en,zh")
-    p.add_argument("--baseline", default=None, help="policy to compare against")
+    p.add_argument("--baseline", default=None,
+                   help="policy to compare against (default: the first policy)")
     p.add_argument("--events", action="store_true",
                    help="also write the event log of every run: events.parquet, "
                         "events.jsonocel (OCEL 2.0), events.xes (docs/outputs.md)")

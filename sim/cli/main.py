@@ -11,12 +11,36 @@ import sys
 from collections.abc import Sequence
 
 from sim import __version__
-from sim.cli import backtest, calibrate, compare, report, run, sweep, validate, warmup
+from sim.cli import (
+    backtest,
+    calibrate,
+    compare,
+    policies,
+    report,
+    run,
+    sweep,
+    validate,
+    warmup,
+)
 from sim.cli.common import UsageError, fail
 from sim.scenario.loader import ScenarioError
 
 #: the commands in the order ``govsim --help`` lists them
-COMMANDS = (validate, run, compare, report, warmup, sweep, calibrate, backtest)
+COMMANDS = (validate, run, compare, report, warmup, sweep, calibrate, backtest, policies)
+
+
+class _HelpFormatter(argparse.HelpFormatter):
+    """Every option's help ends with its default, unless it has none worth saying (unset, a
+    flag) or the text already gives it."""
+
+    def _get_help_string(self, action: argparse.Action) -> str:
+        text = action.help or ""
+        default = action.default
+        if (action.option_strings and "default" not in text and default is not None
+                and default is not argparse.SUPPRESS and not isinstance(default, bool)):
+            shown = ",".join(default) if isinstance(default, list | tuple) else default
+            text += f" (default: {shown})"
+        return text
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -28,6 +52,8 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
     for command in COMMANDS:
         command.add_parser(sub)
+    for command_parser in sub.choices.values():
+        command_parser.formatter_class = _HelpFormatter
     return parser
 
 

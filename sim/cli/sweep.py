@@ -32,7 +32,8 @@ from sim.run.sweep import (
 def add_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("sweep", help="run an experiment file (grid × policies × replications)")
     p.add_argument("experiment", metavar="EXPERIMENT", help="experiment file (experiments/*.yaml)")
-    p.add_argument("--out", required=True, help="output directory (runs/, runs.parquet, report)")
+    p.add_argument("--out", default=None,
+                   help="output directory: runs/, runs.parquet, report (default results/NAME)")
     p.add_argument("--workers", type=positive_int, default=None,
                    help="local worker processes (default: number of cores)")
     p.add_argument("--dask", default=None, metavar="ADDRESS|local",
@@ -47,7 +48,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                    help="skip the HTML report")
     p.add_argument("--lang", default="en", type=lang_list,
                    help="report language(s): en, zh or en,zh")
-    p.add_argument("--baseline", default=None, help="policy to compare against")
+    p.add_argument("--baseline", default=None,
+                   help="policy to compare against (default: the first policy)")
     p.set_defaults(func=command)
 
 
@@ -90,7 +92,7 @@ def command(args: argparse.Namespace) -> int:
         except ImportError:
             message = "--dask needs dask.distributed: pip install 'dask[distributed]'"
             raise UsageError(message) from None
-    out = Path(args.out)
+    out = Path(args.out) if args.out else Path("results") / exp.name
     n_conf, n_pol = len(exp.configurations), len(exp.policies)
     reps = (f"{exp.spec.replications}+ replications (target ±{target.halfwidth} on "
             f"{target.metric}, cap {target.max_replications})" if target is not None

@@ -11,7 +11,7 @@ from sim.scenario.loader import ScenarioError
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("validate", help="check scenario files without running them")
-    p.add_argument("files", nargs="+", metavar="FILE")
+    p.add_argument("files", nargs="+", metavar="FILE", help="scenario files to check")
     p.set_defaults(func=command)
 
 

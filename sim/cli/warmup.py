@@ -10,14 +10,15 @@ from sim.run.warmup import plot_warmup, suggest_warmup
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("warmup", help="suggest the warm-up length from a pilot run (MSER-5, Welch)")
-    p.add_argument("scenario", metavar="SCENARIO")
+    p.add_argument("scenario", metavar="SCENARIO", help="scenario file (scenarios/*.yaml)")
     p.add_argument("--policy", default=None, help="dispatch+escalation (default: the scenario's)")
     p.add_argument("--replications", "-r", type=int, default=5, help="pilot replications")
-    p.add_argument("--seed", type=int, default=0, help="root seed (default 0)")
+    p.add_argument("--seed", type=int, default=0, help="root seed of the replications")
     p.add_argument("--days", type=float, default=None, help="pilot length (default: horizon)")
     p.add_argument("--series", choices=["backlog", "resolution"], default="backlog",
                    help="hourly open cases, or resolution time by arrival hour")
-    p.add_argument("--method", choices=["mser5", "welch"], default="mser5")
+    p.add_argument("--method", choices=["mser5", "welch"], default="mser5",
+                   help="MSER-5 (White 1997) or Welch's moving average")
     p.add_argument("--plot", default=None, help="save the plot to this PNG")
     p.add_argument("--keep-surges", action="store_true", help="keep demand surges in the pilot")
     p.set_defaults(func=command)

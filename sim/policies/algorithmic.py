@@ -77,6 +77,9 @@ class AlgorithmicParams(QueueOrderParams):
 
 @register_dispatch
 class AlgorithmicDispatch(DispatchPolicy):
+    """Algorithmic dispatch (智能派单): instant classification with an accuracy, then a worker
+    chosen by a rule (nearest, least loaded, skill, batch-optimal matching)."""
+
     name = "algorithmic"
     Params = AlgorithmicParams
     params: AlgorithmicParams

@@ -33,6 +33,9 @@ class ManualParams(QueueOrderParams):
 
 @register_dispatch
 class ManualDispatch(DispatchPolicy):
+    """Manual dispatch (人工派单): a desk in shifts triages each order; some go to the wrong unit
+    and come back (退单)."""
+
     name = "manual"
     Params = ManualParams
     params: ManualParams

@@ -23,6 +23,9 @@ class TransferParams(BaseModel):
 
 @register_escalation
 class TransferEscalation(EscalationPolicy):
+    """Transfer (转办): what a tier cannot solve waits in the next tier's ordinary queue after a
+    forwarding delay."""
+
     name = "transfer"
     Params = TransferParams
     params: TransferParams

@@ -59,6 +59,9 @@ class WhistleParams(TransferParams):
 
 @register_escalation
 class WhistleEscalation(TransferEscalation):
+    """吹哨报到: the street whistles, the summoned departments must be on site within a
+    deadline and stay until the matter is done; other escalations are transfers."""
+
     name = "whistle"
     Params = WhistleParams
     params: WhistleParams

@@ -114,10 +114,13 @@ class WarmupSuggestion:
     reliable: bool
 
     def __str__(self) -> str:
+        chosen_h = self.mser_truncation_h if self.method == "mser5" else self.welch_truncation_h
         text = (f"suggested warm-up: {self.days:g} days ({self.method}; MSER-5 "
                 f"{self.mser_truncation_h / 24:.1f} d, Welch {self.welch_truncation_h / 24:.1f} d;"
                 f" {self.series} over {self.replications} replications of "
-                f"{self.horizon_h / 24:g} days)")
+                f"{self.horizon_h / 24:g} days)\n"
+                f"set calendar.warmup_days: {self.days:g} in the scenario file "
+                f"({self.method}'s {chosen_h:g} h rounded up to the next half day)")
         if not self.reliable:
             text += ("\nwarning: the truncation is at the edge of what the pilot can show; "
                      "run a longer pilot (--days)")
@@ -260,6 +263,7 @@ def plot_warmup(suggestion: WarmupSuggestion, path: str | Path, title: str = "")
     bottom.set_ylabel("MSER-5 statistic")
     bottom.grid(alpha=0.3)
     path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=110)
     plt.close(fig)
     return path
