@@ -345,6 +345,30 @@ LABELS: dict[str, dict[str, str]] = {
         "replications.",
         "zh": "在 {n} 次重复下，{policy} 与 {baseline} 在所有指标上均无法区分。",
     },
+    "section_recommendation": {"en": "Recommendation", "zh": "建议"},
+    "rec_lead": {
+        "en": "Against {baseline}, {policy} is the strongest candidate: it {gains}.",
+        "zh": "与 {baseline} 相比，{policy} 是最有力的候选：{gains}。",
+    },
+    "rec_costs": {"en": "Weigh that against what it costs: it {costs}.",
+                  "zh": "需与其代价权衡：{costs}。"},
+    "rec_no_cost": {"en": "No cost shows on the indicators below in {n} replications.",
+                    "zh": "在 {n} 次重复中，下列指标未显示代价。"},
+    "rec_also": {"en": "Also better on the lead outcomes: {policies} (see below).",
+                 "zh": "在主要结果上同样更好的还有：{policies}（见下文）。"},
+    "rec_flat": {"en": "No gain over {baseline} that the replications can show: {policies}.",
+                 "zh": "{policies} 相对 {baseline} 没有可被重复实验证实的改善。"},
+    "rec_none": {
+        "en": "No policy beats {baseline} on on-time closure or p90 resolution time with {n} "
+        "replications: keep {baseline}, or run more replications before a pilot.",
+        "zh": "在 {n} 次重复下，没有策略在按期办结率或办结时长 p90 上优于 {baseline}："
+        "维持 {baseline}，或在试点前增加重复次数。",
+    },
+    "rec_too_few": {
+        "en": "Too few replications ({n}) to recommend anything against {baseline}; run at "
+        "least 3.",
+        "zh": "重复次数过少（{n} 次），无法相对 {baseline} 给出建议；请至少运行 3 次。",
+    },
     "sentence_same": {
         "en": "In every replication it gives the same {indicators} as {baseline}.",
         "zh": "其{indicators}在每次重复中都与 {baseline} 相同。",

@@ -29,6 +29,7 @@ from analysis.verdict import (
     badge_key,
     format_range,
     format_value,
+    recommendation,
     verdict_sentences,
     verdict_table,
 )
@@ -216,7 +217,9 @@ def _verdict_section(summary: pd.DataFrame, baseline: str, policies: Sequence[st
         return f"<p>{escape(label('single_policy', lang))}</p>"
     table = verdict_table(summary, baseline=baseline, confidence=confidence, lang=lang)
     sentences = verdict_sentences(table, lang)
-    parts = []
+    parts = [f"<h3>{escape(label('section_recommendation', lang))}</h3>",
+             f'<div class="verdict"><p class="sentence">'
+             f"{escape(recommendation(table, lang))}</p></div>"]
     for policy in policies:
         if policy == baseline or policy not in sentences:
             continue

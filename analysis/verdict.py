@@ -255,3 +255,55 @@ def verdict_sentences(table: pd.DataFrame, lang: str = "en") -> dict[str, str]:
                 "sentence_same", lang, baseline=baseline, indicators=_join(same, lang, "list_sep"))
         sentences[policy] = space_mixed(text) if lang == "zh" else text
     return sentences
+
+
+#: The outcomes a recommendation leads with, in order: what a pilot is judged on.
+LEAD_METRICS: tuple[str, ...] = ("on_time_close_rate", "p90_resolution_h")
+
+
+def _gain_size(rows: pd.DataFrame) -> float:
+    """How much a policy gains on the lead metrics (0 when it gains on none): percentage
+    points of on-time closure, else per cent cut of p90, so candidates can be ranked."""
+    for metric in LEAD_METRICS:
+        row = rows[(rows["metric"] == metric) & (rows["assessment"] == "better")]
+        if not row.empty:
+            r = row.iloc[0]
+            value = 100 * abs(r["diff"]) if r["style"] == "pp" else 100 * abs(r["rel_change"])
+            return (1000.0 if metric == LEAD_METRICS[0] else 0.0) + float(value)
+    return 0.0
+
+
+def recommendation(table: pd.DataFrame, lang: str = "en") -> str:
+    """One paragraph over all policies: the strongest candidate by the lead outcomes, what it
+    gains and what it costs, with the numbers of :func:`verdict_table`, then the others.
+
+    It weighs, it does not decide: a committee may value department hours differently, so the
+    costs are stated next to the gains rather than netted against them.
+    """
+    if table.empty:
+        return ""
+    baseline = str(table["baseline"].iat[0])
+    n = int(table["n"].max())
+    if n < MIN_REPLICATIONS:
+        return label("rec_too_few", lang, baseline=baseline, n=n)
+    by_policy = {str(p): rows for p, rows in table.groupby("policy", sort=False)}
+    ranked = sorted(by_policy, key=lambda p: -_gain_size(by_policy[p]))
+    lead = ranked[0]
+    if _gain_size(by_policy[lead]) == 0.0:
+        return label("rec_none", lang, baseline=baseline, n=n)
+    rows = by_policy[lead]
+    gains = rows.loc[rows["assessment"] == "better", "clause"].tolist()
+    costs = rows.loc[rows["assessment"] == "worse", "clause"].tolist()
+    text = label("rec_lead", lang, policy=lead, baseline=baseline, gains=_join(gains, lang))
+    text += label("sentence_sep", lang) + (
+        label("rec_costs", lang, costs=_join(costs, lang)) if costs
+        else label("rec_no_cost", lang, n=n))
+    also = [p for p in ranked[1:] if _gain_size(by_policy[p]) > 0]
+    flat = [p for p in ranked[1:] if _gain_size(by_policy[p]) == 0]
+    if also:
+        text += label("sentence_sep", lang) + label(
+            "rec_also", lang, policies=_join(also, lang, "list_sep"))
+    if flat:
+        text += label("sentence_sep", lang) + label(
+            "rec_flat", lang, policies=_join(flat, lang, "list_sep"), baseline=baseline)
+    return space_mixed(text) if lang == "zh" else text

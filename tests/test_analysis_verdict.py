@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from analysis.assumptions import find_scenario_file, read_assumptions
-from analysis.verdict import space_mixed, verdict_sentences, verdict_table
+from analysis.verdict import recommendation, space_mixed, verdict_sentences, verdict_table
 
 
 def _summary(reps: int = 5) -> pd.DataFrame:
@@ -98,6 +98,26 @@ def test_ratio_on_a_handful_of_events_is_not_printed() -> None:
     summary["n_arrived"] = 100_000  # the same rates on 100× the cases: 500 events
     row = verdict_table(summary, metrics=["flareups_per_1000"]).iloc[0]
     assert row["assessment"] != "too_few_events"
+
+
+
+def test_recommendation_weighs_the_lead_gain_against_its_costs() -> None:
+    summary = _summary()
+    flat = summary[summary["policy"] == "manual"].assign(policy="same")
+    flat["satisfaction_rate"] += [0.001, -0.002, 0.0, 0.002, -0.001]
+    table = verdict_table(pd.concat([summary, flat], ignore_index=True))
+    text = recommendation(table)
+    assert text.startswith("Against manual, algo+whistle is the strongest candidate: it cuts "
+                           "p90 resolution time by 30 % (95 % CI ")
+    assert "Weigh that against what it costs: it raises department whistle hours from 0 to " \
+           "52 h" in text
+    assert text.endswith("No gain over manual that the replications can show: same.")
+    assert recommendation(table, "zh").startswith("与 manual 相比，algo+whistle 是最有力的候选")
+    none = verdict_table(pd.concat([summary[summary["policy"] == "manual"], flat]))
+    assert recommendation(none) == (
+        "No policy beats manual on on-time closure or p90 resolution time with 5 replications: "
+        "keep manual, or run more replications before a pilot.")
+    assert "Too few replications (2)" in recommendation(verdict_table(_summary(reps=2)))
 
 
 YAML = """\
