@@ -26,7 +26,7 @@ from matplotlib.ticker import NullFormatter, PercentFormatter
 from scipy import stats as sps
 
 from analysis.fonts import font_rc, resolve_lang
-from analysis.labels import label, param_label, tier_label, unit_label
+from analysis.labels import label, param_label, policy_name, tier_label, unit_label
 from analysis.metrics import HEADLINE_METRICS, metric_info
 from analysis.palette import TIER_COLORS, TIER_ORDER, policy_colors
 from analysis.stats import summarise
@@ -144,7 +144,8 @@ def _wrap_policy(policy: str) -> str:
 
 def _policy_legend(target: Figure | Axes, policies: Sequence[str], colors: Mapping[str, str],
                    lang: str, **kwargs: Any) -> None:
-    handles = [Patch(facecolor=colors[p], edgecolor="none", label=p) for p in policies]
+    handles = [Patch(facecolor=colors[p], edgecolor="none", label=policy_name(p, lang))
+               for p in policies]
     target.legend(handles=handles, title=label("policy", lang), **kwargs)
 
 
@@ -182,7 +183,8 @@ def resolution_ecdf(cases: pd.DataFrame, *, policies: Sequence[str] | None = Non
             else:
                 x = np.geomspace(max(low, 1e-3), high, _ECDF_GRID_POINTS)
             y = np.searchsorted(closed, x, side="right") / values.size
-            ax.step(x, y, where="post", color=colors[policy], lw=1.8, label=policy)
+            ax.step(x, y, where="post", color=colors[policy], lw=1.8,
+                    label=policy_name(policy, lang))
         hour_axis(ax, low, high)
         ax.set_ylim(0, 1.02)
         for deadline_h, key in deadlines:
@@ -222,7 +224,8 @@ def headline_metrics(summary: pd.DataFrame, *, metrics: Sequence[str] = HEADLINE
             # dots, not bars: rate panels do not start at zero, and a truncated bar lies
             for i, policy in enumerate(policies):
                 ax.errorbar(x[i], mean[i], yerr=np.nan_to_num(err[:, i : i + 1]), fmt="o",
-                            color=colors[policy], ms=8, capsize=5, lw=1.8, label=policy)
+                            color=colors[policy], ms=8, capsize=5, lw=1.8,
+                            label=policy_name(policy, lang))
             ax.set_title(_metric_axis_label(metric, lang), fontsize=9)
             ax.set_xticks(x, [""] * len(policies))
             ax.set_xlim(-0.6, len(policies) - 0.4)
@@ -276,7 +279,7 @@ def backlog_over_time(backlog: pd.DataFrame, *, policies: Sequence[str] | None =
                 half = np.where(n > 1, t * sd / np.sqrt(np.maximum(n, 1)), 0.0)
                 low, high = mean - half, mean + half
             ax.fill_between(days, low, high, color=colors[policy], alpha=0.2, lw=0)
-            ax.plot(days, mean, color=colors[policy], lw=1.6, label=policy)
+            ax.plot(days, mean, color=colors[policy], lw=1.6, label=policy_name(policy, lang))
         ax.set_xlabel(label("backlog_x", lang))
         ax.set_ylabel(label("backlog_y", lang))
         ax.set_title(label("backlog_title", lang))
@@ -284,7 +287,8 @@ def backlog_over_time(backlog: pd.DataFrame, *, policies: Sequence[str] | None =
         ax.set_ylim(bottom=0)
         ax.grid(True, alpha=0.3)
         handles, labels_ = ax.get_legend_handles_labels()
-        order = [labels_.index(p) for p in policies if p in labels_]
+        names = [policy_name(p, lang) for p in policies]
+        order = [labels_.index(n) for n in names if n in labels_]
         ax.legend([handles[i] for i in order], [labels_[i] for i in order],
                   title=label("policy", lang), fontsize=8, loc="upper left")
         ax.annotate(label("band_ci" if band == "ci" else "band_minmax", lang),
@@ -372,7 +376,7 @@ def grid_map(grids: pd.DataFrame, *, cases: pd.DataFrame | None = None,
             scatter = ax.scatter(rows["x_km"], rows["y_km"], c=rows["value"], cmap="YlOrRd",
                                  vmin=vmin, vmax=vmax, s=size, edgecolors="0.4",
                                  linewidths=0.4)
-            ax.set_title(policy, color=colors[policy], fontsize=10)
+            ax.set_title(policy_name(policy, lang), color=colors[policy], fontsize=10)
             ax.set_aspect("equal", adjustable="box")
             ax.margins(0.08)
             ax.set_xlabel(label("x_km", lang))
@@ -420,7 +424,7 @@ def escalation_funnel(cases: pd.DataFrame, summary: pd.DataFrame, *,
                         edgecolor="white", lw=0.5, width=0.65,
                         label=tier_names.get(tier) or tier_label(tier, lang))
             bottom += heights
-        ax_tier.set_xticks(x, [_wrap_policy(p) for p in policies], fontsize=8)
+        ax_tier.set_xticks(x, [_wrap_policy(policy_name(p, lang)) for p in policies], fontsize=8)
         for tick, policy in zip(ax_tier.get_xticklabels(), policies, strict=True):
             tick.set_color(colors[policy])
         ax_tier.set_ylabel(label("tier_share", lang))
@@ -520,7 +524,7 @@ def sweep_lines(runs: pd.DataFrame, param: str, *,
                     ax.fill_between(x, rows["ci_low"] * scale, rows["ci_high"] * scale,
                                     color=colors[policy], alpha=0.2, lw=0)
                     ax.plot(x, rows["mean"] * scale, marker="o", ms=4, color=colors[policy],
-                            lw=1.6, label=policy)
+                            lw=1.6, label=policy_name(policy, lang))
                 _param_axis(ax, runs[param].to_numpy(dtype=float), param, lang)
                 if j == 0:
                     ax.set_ylabel(_metric_axis_label(metric, lang))
@@ -568,7 +572,7 @@ def sweep_heatmap(runs: pd.DataFrame, x_param: str, y_param: str, *,
             ax.set_yticks(range(len(ys)), [f"{v:g}" for v in ys])
             ax.set_xlabel(param_label(x_param, lang))
             ax.set_ylabel(param_label(y_param, lang))
-            ax.set_title(policy, color=colors[policy], fontsize=10)
+            ax.set_title(policy_name(policy, lang), color=colors[policy], fontsize=10)
         for ax in axes[len(policies):]:
             ax.set_axis_off()
         if image is not None:
@@ -619,7 +623,7 @@ def sweep_utilization(units: pd.DataFrame, runs: pd.DataFrame, params: Sequence[
             ax.set_yticks(range(len(order)), [unit_label(u, lang) for u in order], fontsize=8)
             ax.set_xticks(range(len(configs)), names, fontsize=7)
             ax.set_xlabel(" / ".join(param_label(p, lang) for p in params), fontsize=8)
-            ax.set_title(policy, color=colors[policy], fontsize=10)
+            ax.set_title(policy_name(policy, lang), color=colors[policy], fontsize=10)
         for ax in axes[ncols:]:
             ax.set_axis_off()
         if image is not None:

@@ -744,6 +744,23 @@ def unit_label(unit: str, lang: str) -> str:
     return unit
 
 
+#: The parts of a policy label in Chinese (manual+transfer → 人工派单+转办); a label with a
+#: part that has none (a plug-in's) is shown as written.
+POLICY_PARTS_ZH: dict[str, str] = {
+    "manual": "人工派单", "algorithmic": "智能派单", "risk_priority": "风险优先派单",
+    "transfer": "转办", "whistle": "吹哨报到",
+}
+
+
+def policy_name(policy: str, lang: str) -> str:
+    """A policy label as a reader of ``lang`` sees it: as typed in English, by its Chinese
+    names in Chinese (``人工派单+转办``)."""
+    parts = [part.strip() for part in policy.split("+")]
+    if lang != "zh" or not all(part in POLICY_PARTS_ZH for part in parts):
+        return policy  # a plug-in's name is shown as written, not half translated
+    return "+".join(POLICY_PARTS_ZH[part] for part in parts)
+
+
 def tier_label(tier: str, lang: str) -> str:
     """Label of a ``tier_final`` value; the empty string means the case was never handled."""
     return label(f"tier_{tier}" if tier else "tier_unhandled", lang)

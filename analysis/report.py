@@ -18,7 +18,7 @@ from matplotlib.figure import Figure
 from analysis import charts
 from analysis.assumptions import Assumption, find_scenario_file, read_assumptions
 from analysis.html import Chart, escape, figure_html, html_table, png_base64, write_document
-from analysis.labels import LANGS, label, param_label
+from analysis.labels import LANGS, label, param_label, policy_name
 from analysis.metrics import metric_columns
 from analysis.outputs import CASE_COLUMNS_FOR_REPORT, RunOutputs, load_outputs
 from analysis.palette import policy_colors
@@ -205,7 +205,9 @@ def _facts(outputs: RunOutputs, lang: str) -> str:
 def _policies_section(policies: Sequence[str], colors: Mapping[str, str], baseline: str | None,
                       lang: str) -> str:
     items = "".join(
-        f"<li>{_swatch(colors[p])}<code>{escape(p)}</code>"
+        f"<li>{_swatch(colors[p])}"
+        + (f"{escape(policy_name(p, lang))} " if policy_name(p, lang) != p else "")
+        + f"<code>{escape(p)}</code>"
         + (f" — {escape(label('baseline', lang))}" if p == baseline else "") + "</li>"
         for p in policies)
     return f"<ul>{items}</ul>"
@@ -224,7 +226,8 @@ def _verdict_section(summary: pd.DataFrame, baseline: str, policies: Sequence[st
         if policy == baseline or policy not in sentences:
             continue
         rows = table[table["policy"] == policy]
-        parts.append(f"<h3>{_swatch(colors[policy])}{escape(policy)} vs {escape(baseline)}</h3>")
+        parts.append(f"<h3>{_swatch(colors[policy])}{escape(policy_name(policy, lang))} vs "
+                     f"{escape(policy_name(baseline, lang))}</h3>")
         parts.append(f'<div class="verdict" style="border-left-color:{escape(colors[policy])}">'
                      f'<p class="sentence">{escape(sentences[policy])}</p></div>')
         body = [(
@@ -245,7 +248,8 @@ def _verdict_section(summary: pd.DataFrame, baseline: str, policies: Sequence[st
 def _metrics_table(summary: pd.DataFrame, policies: Sequence[str], lang: str,
                    confidence: float, by: Sequence[str] = ("policy",)) -> str:
     table = summarise(summary, by=list(by), confidence=confidence)
-    headers = [escape(label("col_metric", lang))] + [escape(p) for p in policies]
+    headers = [escape(label("col_metric", lang))] + [escape(policy_name(p, lang))
+                                                      for p in policies]
     rows = []
     for metric in metric_columns(summary):
         part = table[table["metric"] == metric].set_index("policy")
@@ -277,7 +281,7 @@ def _percentiles_section(cases: pd.DataFrame, policies: Sequence[str], lang: str
         part = table[table["policy"] == p].set_index("percentile")
         if part.empty:
             continue
-        cells = [escape(p)]
+        cells = [escape(policy_name(p, lang))]
         for q in percentiles:
             r = part.loc[q]
             value = escape(format_value("p90_resolution_h", r["resolution_h"], lang))
@@ -298,7 +302,7 @@ def _ranking_section(summary: pd.DataFrame, colors: Mapping[str, str], lang: str
         ranking = rank_policies(summary, metric, confidence=confidence)
         rows = [(
             str(int(r.rank_group)),
-            f"{_swatch(colors.get(r.policy, '#999'))}{escape(r.policy)}",
+            f"{_swatch(colors.get(r.policy, '#999'))}{escape(policy_name(r.policy, lang))}",
             escape(format_value(metric, r.mean, lang)),
             f'<span class="ci">{escape(format_range(metric, r.ci_low, r.ci_high, lang))}</span>',
         ) for r in ranking.itertuples()]

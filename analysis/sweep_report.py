@@ -8,7 +8,7 @@ from collections.abc import Mapping, Sequence
 import pandas as pd
 
 from analysis.html import escape, html_table
-from analysis.labels import label, param_label, unit_label
+from analysis.labels import label, param_label, policy_name, unit_label
 from analysis.sweep import (
     LEVER_METRICS,
     LeverEffect,
@@ -100,7 +100,8 @@ def _lever_table(effects: Sequence[LeverEffect], lang: str) -> str:
                  "</span>" if e.flat and e.verdict["assessment"] not in ("no_difference",
                                                                          "too_few")
                  else _badge(str(e.verdict["assessment"]), lang))
-        rows.append((escape(e.policy), escape(_setting_text(e.held, lang) or "–"),
+        rows.append((escape(policy_name(e.policy, lang)),
+                     escape(_setting_text(e.held, lang) or "–"),
                      escape(str(e.verdict["change_text"])), badge,
                      escape(_busiest_text(e.busiest, lang))))
     return html_table([escape(h) for h in headers], rows,
@@ -142,12 +143,13 @@ def config_verdicts_section(runs: pd.DataFrame, units: pd.DataFrame | None,
         parts.append(f"<h4>{escape(setting)}</h4>")
         busiest = bottlenecks(units, config, baseline)
         if busiest:
-            parts.append(f'<p class="note">{escape(label("busiest_of", lang, policy=baseline))}'
+            note = label("busiest_of", lang, policy=policy_name(baseline, lang))
+            parts.append(f'<p class="note">{escape(note)}'
                          f"{escape(_busiest_text(busiest, lang))}</p>")
         rows = []
         for policy, part in verdict.groupby("policy", sort=False):
             cells = [f'<span class="sw" style="background:{escape(colors.get(policy, "#999"))}">'
-                     f"</span>{escape(str(policy))}"]
+                     f"</span>{escape(policy_name(str(policy), lang))}"]
             for metric in LEVER_METRICS:
                 row = part[part["metric"] == metric]
                 cells.append("–" if row.empty else (

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 
 import pandas as pd
 
-from analysis.labels import label
+from analysis.labels import label, policy_name
 from analysis.metrics import VERDICT_METRICS, metric_info
 from analysis.stats import MIN_REPLICATIONS, compare_paired
 
@@ -64,10 +64,14 @@ def format_range(metric: str, low: float, high: float, lang: str) -> str:
 _HAN_LATIN = re.compile(r"(?<=[\u4e00-\u9fff])(?=[A-Za-z0-9])|(?<=[A-Za-z0-9])(?=[\u4e00-\u9fff])")
 
 
+_HAN_SPACE_HAN = re.compile(r"(?<=[\u4e00-\u9fff]) +(?=[\u4e00-\u9fff])")
+
+
 def space_mixed(text: str) -> str:
     """Put a space between Han characters and Latin letters or digits (p90 降低, not p90降低),
-    as Chinese typesetting of mixed text does."""
-    return _HAN_LATIN.sub(" ", text)
+    and none between two Han characters (与人工派单相比, where a template spaced a name that
+    turned out Chinese), as Chinese typesetting of mixed text does."""
+    return _HAN_LATIN.sub(" ", _HAN_SPACE_HAN.sub("", text))
 
 
 def _style(row: pd.Series) -> str:
@@ -219,11 +223,12 @@ def verdict_sentences(table: pd.DataFrame, lang: str = "en") -> dict[str, str]:
     named in a closing sentence rather than passed over in silence.
     """
     sentences: dict[str, str] = {}
-    for policy, rows in table.groupby("policy", sort=False):
-        baseline = str(rows["baseline"].iat[0])
+    for key, rows in table.groupby("policy", sort=False):
+        policy = policy_name(str(key), lang)
+        baseline = policy_name(str(rows["baseline"].iat[0]), lang)
         n = int(rows["n"].max()) if len(rows) else 0
         if n < MIN_REPLICATIONS:
-            sentences[policy] = label("sentence_too_few", lang, policy=policy, n=n,
+            sentences[str(key)] = label("sentence_too_few", lang, policy=policy, n=n,
                                       baseline=baseline)
             continue
         gains = rows.loc[rows["assessment"].isin(["better", "changed"]), "clause"].tolist()
@@ -232,11 +237,11 @@ def verdict_sentences(table: pd.DataFrame, lang: str = "en") -> dict[str, str]:
                   for m in rows.loc[rows["assessment"].isin(["no_difference", "too_few",
                                                              "too_few_events"]), "metric"]]
         if (rows["assessment"] == "identical").all():
-            sentences[policy] = label("sentence_identical", lang, policy=policy,
+            sentences[str(key)] = label("sentence_identical", lang, policy=policy,
                                       baseline=baseline, n=n)
             continue
         if not gains and not costs:
-            sentences[policy] = label("sentence_no_change", lang, policy=policy,
+            sentences[str(key)] = label("sentence_no_change", lang, policy=policy,
                                       baseline=baseline, n=n)
             continue
         if gains and costs:
@@ -253,7 +258,7 @@ def verdict_sentences(table: pd.DataFrame, lang: str = "en") -> dict[str, str]:
         if same:
             text += label("sentence_sep", lang) + label(
                 "sentence_same", lang, baseline=baseline, indicators=_join(same, lang, "list_sep"))
-        sentences[policy] = space_mixed(text) if lang == "zh" else text
+        sentences[str(key)] = space_mixed(text) if lang == "zh" else text
     return sentences
 
 
@@ -282,7 +287,7 @@ def recommendation(table: pd.DataFrame, lang: str = "en") -> str:
     """
     if table.empty:
         return ""
-    baseline = str(table["baseline"].iat[0])
+    baseline = policy_name(str(table["baseline"].iat[0]), lang)
     n = int(table["n"].max())
     if n < MIN_REPLICATIONS:
         return label("rec_too_few", lang, baseline=baseline, n=n)
@@ -294,12 +299,13 @@ def recommendation(table: pd.DataFrame, lang: str = "en") -> str:
     rows = by_policy[lead]
     gains = rows.loc[rows["assessment"] == "better", "clause"].tolist()
     costs = rows.loc[rows["assessment"] == "worse", "clause"].tolist()
-    text = label("rec_lead", lang, policy=lead, baseline=baseline, gains=_join(gains, lang))
+    text = label("rec_lead", lang, policy=policy_name(lead, lang), baseline=baseline,
+                 gains=_join(gains, lang))
     text += label("sentence_sep", lang) + (
         label("rec_costs", lang, costs=_join(costs, lang)) if costs
         else label("rec_no_cost", lang, n=n))
-    also = [p for p in ranked[1:] if _gain_size(by_policy[p]) > 0]
-    flat = [p for p in ranked[1:] if _gain_size(by_policy[p]) == 0]
+    also = [policy_name(p, lang) for p in ranked[1:] if _gain_size(by_policy[p]) > 0]
+    flat = [policy_name(p, lang) for p in ranked[1:] if _gain_size(by_policy[p]) == 0]
     if also:
         text += label("sentence_sep", lang) + label(
             "rec_also", lang, policies=_join(also, lang, "list_sep"))

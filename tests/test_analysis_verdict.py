@@ -50,7 +50,7 @@ def test_chinese_sentence_and_spacing() -> None:
     sentence = verdict_sentences(verdict_table(_summary(), lang="zh"), lang="zh")["algo+whistle"]
     assert sentence.startswith("algo+whistle 使办结时长 p90 降低 30 %（95 % 置信区间 ")
     assert "，但使部门吹哨报到工时从 0 提高至 52 小时" in sentence
-    assert sentence.endswith("在 5 次重复下，满意率与 manual 无法区分。")
+    assert sentence.endswith("在 5 次重复下，满意率与人工派单无法区分。")  # no space between Han
     assert space_mixed("p90降低") == "p90 降低"
 
 
@@ -112,7 +112,9 @@ def test_recommendation_weighs_the_lead_gain_against_its_costs() -> None:
     assert "Weigh that against what it costs: it raises department whistle hours from 0 to " \
            "52 h" in text
     assert text.endswith("No gain over manual that the replications can show: same.")
-    assert recommendation(table, "zh").startswith("与 manual 相比，algo+whistle 是最有力的候选")
+    zh = recommendation(verdict_table(pd.concat([summary, flat], ignore_index=True), lang="zh"),
+                        "zh")
+    assert zh.startswith("与人工派单相比，algo+whistle 是最有力的候选：使办结时长 p90 降低")
     none = verdict_table(pd.concat([summary[summary["policy"] == "manual"], flat]))
     assert recommendation(none) == (
         "No policy beats manual on on-time closure or p90 resolution time with 5 replications: "
