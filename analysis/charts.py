@@ -173,7 +173,7 @@ def resolution_ecdf(cases: pd.DataFrame, *, policies: Sequence[str] | None = Non
         low = float(np.quantile(positive, 0.001)) if positive.size else 0.1
         high = max(float(positive.max()) if positive.size else 1.0,
                    max((d for d, _ in deadlines), default=1.0)) * 1.3
-        for policy in policies:
+        for i, policy in enumerate(policies):
             values = data.loc[data["policy"] == policy, "resolution_h"].to_numpy(dtype=float)
             if values.size == 0:
                 continue
@@ -183,7 +183,10 @@ def resolution_ecdf(cases: pd.DataFrame, *, policies: Sequence[str] | None = Non
             else:
                 x = np.geomspace(max(low, 1e-3), high, _ECDF_GRID_POINTS)
             y = np.searchsorted(closed, x, side="right") / values.size
-            ax.step(x, y, where="post", color=colors[policy], lw=1.8,
+            # a dash pattern and a width per policy: curves that coincide stay visible (the
+            # first, solid and widest, underneath; later ones dashed and thinner on top)
+            ax.step(x, y, where="post", color=colors[policy], lw=max(2.4 - 0.4 * i, 1.2),
+                    ls=LINE_STYLES[i % len(LINE_STYLES)], zorder=2 + i,
                     label=policy_name(policy, lang))
         hour_axis(ax, low, high)
         ax.set_ylim(0, 1.02)
@@ -200,6 +203,25 @@ def resolution_ecdf(cases: pd.DataFrame, *, policies: Sequence[str] | None = Non
         if ax.get_legend_handles_labels()[0]:
             ax.legend(title=label("policy", lang), loc="upper left", fontsize=8)
     return fig
+
+
+#: Dash patterns of the policies' ECDF curves, in policy order.
+LINE_STYLES: tuple[Any, ...] = ("-", (0, (5, 2)), (0, (1.5, 1.5)), (0, (6, 2, 1.5, 2)))
+
+#: The least span of a headline panel's value axis: 5 percentage points of a rate, 20 % of the
+#: level of an amount, so that a gap the replications cannot tell apart does not fill a panel.
+MIN_SPAN_PP, MIN_SPAN_REL = 5.0, 0.20
+
+
+def _min_span(ax: Axes, values: np.ndarray, kind: str) -> None:
+    values = values[np.isfinite(values)]
+    if values.size == 0:
+        return
+    low, high = ax.get_ylim()
+    centre = float(values.mean())
+    span = MIN_SPAN_PP if kind == "rate" else MIN_SPAN_REL * abs(centre)
+    if high - low < span:
+        ax.set_ylim(centre - span / 2, centre + span / 2)
 
 
 def headline_metrics(summary: pd.DataFrame, *, metrics: Sequence[str] = HEADLINE_METRICS,
@@ -221,7 +243,11 @@ def headline_metrics(summary: pd.DataFrame, *, metrics: Sequence[str] = HEADLINE
             mean = rows["mean"].to_numpy(dtype=float) * scale
             err = np.vstack([mean - rows["ci_low"].to_numpy(dtype=float) * scale,
                              rows["ci_high"].to_numpy(dtype=float) * scale - mean])
-            # dots, not bars: rate panels do not start at zero, and a truncated bar lies
+            # dots, not bars: rate panels do not start at zero, and a truncated bar lies;
+            # the baseline's interval as a band across the panel, to read the others against
+            if policies and np.isfinite(mean[0]):
+                ax.axhspan(mean[0] - err[0, 0], mean[0] + err[1, 0], color=colors[policies[0]],
+                           alpha=0.15, lw=0, zorder=0)
             for i, policy in enumerate(policies):
                 ax.errorbar(x[i], mean[i], yerr=np.nan_to_num(err[:, i : i + 1]), fmt="o",
                             color=colors[policy], ms=8, capsize=5, lw=1.8,
@@ -232,6 +258,8 @@ def headline_metrics(summary: pd.DataFrame, *, metrics: Sequence[str] = HEADLINE
             ax.tick_params(axis="x", length=0)
             ax.grid(True, axis="y", alpha=0.3)
             ax.margins(y=0.15)
+            _min_span(ax, np.concatenate([mean - err[0], mean + err[1]]),
+                      metric_info(metric).kind)
         for ax in axes[len(metrics):]:
             ax.set_axis_off()
         _policy_legend(axes[len(metrics)], policies, colors, lang, loc="center",

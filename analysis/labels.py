@@ -210,16 +210,19 @@ LABELS: dict[str, dict[str, str]] = {
     "caption_ecdf": {
         "en": "Share of all cases (open ones never reach 1) closed within a given time; "
         "vertical lines mark the 24-hour, 7-day and 15-day deadlines. Higher and further left "
-        "is better.",
+        "is better. Each policy has its own dash pattern, so curves that coincide stay visible.",
         "zh": "在给定时长内办结的案件占全部案件的比例（未结案件使曲线达不到 1）；竖线为 24 小时、"
-        "7 天和 15 天时限。曲线越靠左上越好。",
+        "7 天和 15 天时限。曲线越靠左上越好。各政策组合线型不同，重合的曲线仍可分辨。",
     },
     "caption_headline": {
         "en": "Each dot is the mean over replications; whiskers are 95 % confidence intervals "
-        "of each policy on its own. The verdict compares policies replication by replication, "
+        "of each policy on its own; the shaded band is the baseline's interval. Rate axes span "
+        "at least 5 percentage points and time axes at least 20 % of the level, so a small gap "
+        "does not fill a panel. The verdict compares policies replication by replication, "
         "which is sharper than comparing these whiskers.",
-        "zh": "圆点为各次重复的均值；误差线为各政策组合各自的 95 % 置信区间。结论部分按重复逐一配对"
-        "比较，比直接对照这些误差线更灵敏。",
+        "zh": "圆点为各次重复的均值；误差线为各政策组合各自的 95 % 置信区间；"
+        "阴影带为基准策略的区间。比率坐标轴至少跨 5 个百分点、时长坐标轴至少跨均值的 20 %，"
+        "以免小差距占满整幅。结论部分按重复逐一配对比较，比直接对照这些误差线更灵敏。",
     },
     "caption_backlog": {
         "en": "Cases arrived and not yet closed, hour by hour; line is the mean over "

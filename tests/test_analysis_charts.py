@@ -231,3 +231,23 @@ def test_every_label_has_both_languages_with_the_same_fields() -> None:
             assert all(entry[lang].strip() for lang in LANGS), key
         names = [{f for _, f, _, _ in fields.parse(entry[lang]) if f} for lang in LANGS]
         assert names[0] == names[1], key
+
+
+def test_headline_panels_show_the_baseline_band_and_do_not_magnify(outputs: RunOutputs) -> None:
+    fig = charts.headline_metrics(outputs.summary, policies=outputs.policies)
+    panels = [ax for ax in fig.axes if ax.get_title()]
+    for ax in panels:
+        assert ax.patches, "the baseline's interval is drawn as a band"
+    rate = next(ax for ax in panels if ax.get_title().startswith(label("response_rate", "en")))
+    low, high = rate.get_ylim()
+    assert high - low >= charts.MIN_SPAN_PP - 1e-9
+
+
+def test_ecdf_curves_differ_in_dash_pattern(outputs: RunOutputs) -> None:
+    fig = charts.resolution_ecdf(outputs.cases, policies=outputs.policies)
+    lines = _policy_lines(fig.axes[0], outputs.policies)
+    assert lines[0].get_linestyle() == "-" and all(ln.get_linestyle() == "--" for ln in lines[1:])
+    dashes = {tuple(ln._dash_pattern[1] or ()) for ln in lines}  # matplotlib's own pattern
+    assert len(dashes) == len(lines)
+    widths = [ln.get_linewidth() for ln in lines]
+    assert widths == sorted(widths, reverse=True)  # the first, widest, underneath
