@@ -1,13 +1,13 @@
-"""Every benchmark runs end to end at smoke-test sizes (``--quick``), all in under 20 s.
+"""Every benchmark runs end to end at smoke-test sizes (``--quick``).
 
 The figures themselves are not checked here (``make bench`` measures them); this catches a
-benchmark broken by a change in the model's interfaces.
+benchmark broken by a change in the model's interfaces. Nothing here is timed: a wall-clock
+bound fails on a loaded machine and proves nothing on an idle one (speed lives in benchmarks/).
 """
 
 from __future__ import annotations
 
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -20,9 +20,7 @@ from benchmarks.__main__ import MODULES, load, main, run_module
 
 
 def test_every_benchmark_runs_quick(capsys: pytest.CaptureFixture[str]) -> None:
-    started = time.perf_counter()
     assert main(["--quick"]) == 0
-    elapsed = time.perf_counter() - started
     out = capsys.readouterr().out
     for name in MODULES:
         module = load(name)
@@ -30,7 +28,6 @@ def test_every_benchmark_runs_quick(capsys: pytest.CaptureFixture[str]) -> None:
             assert module.TITLE in out
     assert "Traceback" not in out
     assert "Summary" in out
-    assert elapsed < 20.0, f"quick benchmarks took {elapsed:.1f} s"
 
 
 @pytest.mark.parametrize("module_name", [m for m in MODULES if m != "bench_sweep"])

@@ -18,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from sim.policies.context import CaseView, PolicyContext, Steps
 from sim.scenario.loader import clean_message, doc_path
+from sim.scenario.suggest import did_you_mean, field_hint
 
 if TYPE_CHECKING:
     import simpy
@@ -146,7 +147,7 @@ def params_problems(name: str, params: dict[str, Any]) -> list[tuple[tuple[str |
     cls = DISPATCH.get(name) or ESCALATION.get(name)
     if cls is None:
         known = sorted(set(DISPATCH) | set(ESCALATION))
-        return [((), f"unknown policy {name!r}; known: {known}")]
+        return [((), f"unknown policy {name!r}{did_you_mean(name, known)}; known: {known}")]
     if not isinstance(params, dict):
         return [((), "parameters must be a mapping")]
     return _validate(cls, params)
@@ -159,7 +160,8 @@ def _validate(cls: type[Any], params: dict[str, Any],
         validated = cls.Params.model_validate(params)
     except ValidationError as exc:
         for err in exc.errors(include_url=False):
-            msg = "unknown parameter" if err["type"] == "extra_forbidden" else clean_message(err)
+            msg = (f"unknown parameter{field_hint(cls.Params, tuple(err['loc']))}"
+                   if err["type"] == "extra_forbidden" else clean_message(err))
             problems.append((doc_path(params, err["loc"]), msg))
         return problems
     if scenario is not None:
@@ -176,7 +178,8 @@ def choice_problems(axis: str, name: str, params: dict[str, Any],
     """
     registry = DISPATCH if axis == "dispatch" else ESCALATION
     if name not in registry:
-        return [(("name",), f"unknown {axis} policy {name!r}; known: {sorted(registry)}")]
+        return [(("name",), f"unknown {axis} policy {name!r}{did_you_mean(name, registry)}; "
+                            f"known: {sorted(registry)}")]
     return [(("params", *loc), msg) for loc, msg in _validate(registry[name], params, scenario)]
 
 
@@ -189,7 +192,8 @@ def policy_problems(dispatch: str, d_params: dict[str, Any], escalation: str,
         ("escalation", ESCALATION, escalation, e_params),
     ):
         if name not in registry:
-            message = f"unknown {axis} policy {name!r}; known: {sorted(registry)}"
+            message = (f"unknown {axis} policy {name!r}{did_you_mean(name, registry)}; "
+                       f"known: {sorted(registry)}")
             problems.append((("policy", axis, "name"), message))
             continue
         for loc, msg in _validate(registry[name], params):

@@ -15,6 +15,7 @@ from sim.scenario.closed_loop import TIER_KINDS
 from sim.scenario.routes import tiers_visited
 from sim.scenario.scenario import Scenario
 from sim.scenario.sections import registered_sections
+from sim.scenario.suggest import did_you_mean
 
 PathKey = tuple[str | int, ...]
 Problems = list[tuple[PathKey, str]]
@@ -56,7 +57,8 @@ def check_organisation(scn: Scenario) -> Problems:
 
     def need_shift(path: PathKey, name: str) -> None:
         if name not in shift_names:
-            problems.append((path, f"unknown shift {name!r}; known: {sorted(shift_names)}"))
+            problems.append((path, f"unknown shift {name!r}{did_you_mean(name, shift_names)}; "
+                                   f"known: {sorted(shift_names)}"))
 
     streets = {s.id for s in org.streets}
     communities = {c.id for c in org.communities}
@@ -66,9 +68,8 @@ def check_organisation(scn: Scenario) -> Problems:
         need_shift(("organisation", "streets", i, "team", "shift"), street.team.shift)
     for i, com in enumerate(org.communities):
         if com.street not in streets:
-            problems.append(
-                (("organisation", "communities", i, "street"), f"unknown street {com.street!r}")
-            )
+            problems.append((("organisation", "communities", i, "street"),
+                             f"unknown street {com.street!r}{did_you_mean(com.street, streets)}"))
         if com.team is not None:
             need_shift(("organisation", "communities", i, "team", "shift"), com.team.shift)
     if org.grids:
@@ -79,14 +80,16 @@ def check_organisation(scn: Scenario) -> Problems:
                     (
                         ("organisation", "grids", i, "community"),
                         f"grid {grid.id!r} is in no known community/street "
-                        f"(unknown community {grid.community!r})",
+                        f"(unknown community {grid.community!r}"
+                        f"{did_you_mean(grid.community, communities)})",
                     )
                 )
     elif org.grid_lattice is not None:
         for i, com_id in enumerate(org.grid_lattice.communities):
             if com_id not in communities:
                 where = ("organisation", "grid_lattice", "communities", i)
-                problems.append((where, f"unknown community {com_id!r}"))
+                problems.append((where, f"unknown community {com_id!r}"
+                                        f"{did_you_mean(com_id, communities)}"))
     need_shift(("organisation", "grid_worker_shift"), org.grid_worker_shift)
     for i, dept in enumerate(org.departments):
         need_shift(("organisation", "departments", i, "shift"), dept.shift)
@@ -95,7 +98,8 @@ def check_organisation(scn: Scenario) -> Problems:
                 problems.append(
                     (
                         ("organisation", "departments", i, "categories", j),
-                        f"department {dept.id!r} owns unknown category {cat!r}",
+                        f"department {dept.id!r} owns unknown category {cat!r}"
+                        f"{did_you_mean(cat, categories)}",
                     )
                 )
     if org.hotline is not None:
@@ -127,7 +131,8 @@ def check_categories(scn: Scenario) -> Problems:
             problems.append(
                 (
                     (*path, "deadline_class"),
-                    f"unknown deadline class {cat.deadline_class!r}; "
+                    f"unknown deadline class {cat.deadline_class!r}"
+                    f"{did_you_mean(cat.deadline_class, scn.deadline_classes)}; "
                     f"known: {sorted(scn.deadline_classes)}",
                 )
             )
@@ -169,7 +174,8 @@ def check_categories(scn: Scenario) -> Problems:
             for j, dep in enumerate(cat.joint_departments):
                 if dep not in departments:
                     problems.append(
-                        ((*path, "joint_departments", j), f"unknown department {dep!r}")
+                        ((*path, "joint_departments", j),
+                         f"unknown department {dep!r}{did_you_mean(dep, departments)}")
                     )
                 elif dept_size[dep] == 0:
                     problems.append(
@@ -308,7 +314,8 @@ def check_channels(scn: Scenario) -> Problems:
         if ch.category_mix is not None:
             for cat in ch.category_mix:
                 if cat not in categories:
-                    problems.append(((*path, "category_mix", cat), f"unknown category {cat!r}"))
+                    problems.append(((*path, "category_mix", cat),
+                                     f"unknown category {cat!r}{did_you_mean(cat, categories)}"))
             if sum(ch.category_mix.values()) <= 0:
                 problems.append(((*path, "category_mix"), "weights must have a positive sum"))
         for j, surge in enumerate(ch.surges):

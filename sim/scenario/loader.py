@@ -19,6 +19,7 @@ from pydantic import BaseModel, ValidationError
 
 from sim.scenario.checks import check_references
 from sim.scenario.scenario import Scenario
+from sim.scenario.suggest import field_hint
 
 PathKey = tuple[str | int, ...]
 M = TypeVar("M", bound=BaseModel)
@@ -191,7 +192,7 @@ def validate_model(model: type[M], data: Any, name: str, index: dict[PathKey, in
         problems = []
         for err in exc.errors(include_url=False):
             loc = doc_path(data, err["loc"])
-            problems.append(Problem(name, loc, clean_message(err), _line_for(loc, index)))
+            problems.append(Problem(name, loc, clean_message(err, model), _line_for(loc, index)))
         raise ScenarioError(_dedupe(problems)) from None
 
 
@@ -240,12 +241,16 @@ def _is_union_tag(key: str | int) -> bool:
     )
 
 
-def clean_message(err: Mapping[str, Any]) -> str:
+def clean_message(err: Mapping[str, Any], model: type[BaseModel] | None = None) -> str:
+    """pydantic's message for a user: no "Value error," prefix, the value shown, and for an
+    unknown field the nearest valid name of ``model`` at that place."""
     msg = err["msg"]
     if msg.startswith("Value error, "):
         msg = msg[len("Value error, ") :]
     if err["type"] == "extra_forbidden":
-        return "unknown field (check the spelling; see docs/scenario-format.md)"
+        hint = field_hint(model, tuple(err["loc"]))
+        return (f"unknown field{hint}" if hint
+                else "unknown field (check the spelling; see docs/scenario-format.md)")
     if err["type"] == "missing":
         return "required field is missing"
     if err["type"] == "union_tag_invalid":
