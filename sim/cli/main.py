@@ -11,12 +11,22 @@ import sys
 from collections.abc import Sequence
 
 from sim import __version__
-from sim.cli import backtest, calibrate, compare, report, run, sweep, validate, warmup
+from sim.cli import (
+    backtest,
+    calibrate,
+    compare,
+    optimise,
+    report,
+    run,
+    sweep,
+    validate,
+    warmup,
+)
 from sim.cli.common import UsageError, fail
 from sim.scenario.loader import ScenarioError
 
 #: the commands in the order ``govsim --help`` lists them
-COMMANDS = (validate, run, compare, report, warmup, sweep, calibrate, backtest)
+COMMANDS = (validate, run, compare, report, warmup, sweep, optimise, calibrate, backtest)
 
 
 def build_parser() -> argparse.ArgumentParser:
