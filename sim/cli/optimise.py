@@ -65,7 +65,9 @@ def command(args: argparse.Namespace) -> int:
 
     def say(line: str) -> None:
         if not args.quiet:
-            print(line, file=sys.stderr)
+            from tqdm import tqdm
+
+            tqdm.write(line, file=sys.stderr)  # above the progress bar, not through it
 
     say(f"{opt.name}: {len(opt.variables)} variables, {len(opt.constraints)} constraints "
         f"at {opt.spec.confidence:.0%} confidence, policy {opt.policy}, on {_where(args)} "

@@ -155,16 +155,19 @@ def candidates_table(opt: Optimisation, outcome: Outcome) -> pd.DataFrame:
     mean and Bonferroni interval, each constraint's verdict."""
     from sim.run.optimise.screen import level
 
-    at = level(opt.spec.confidence, len(opt.constraints))
+    n_constraints = len(opt.constraints)
     rows = []
     for ev in outcome.evaluations:
+        at = level(opt.spec.confidence, n_constraints if ev.block == 0
+                   else n_constraints * opt.spec.final.rounds)
         row: dict[str, Any] = {"phase": ev.phase, "block": ev.block, **opt.values(ev.candidate),
                                "cost": ev.cost, "n": ev.n, "status": ev.status,
                                "feasible": ev.status == "feasible"}
         for c in opt.constraints:
             row[f"{c.metric}__verdict"] = ev.verdicts.get(c.metric, "undecided")
         for m in _metrics(ev):
-            iv = interval([r.get(m) if r.get(m) is not None else math.nan for r in ev.runs], at)
+            iv = interval([float(r[m]) if r.get(m) is not None else math.nan for r in ev.runs],
+                          at)
             row[m] = iv.mean
             row[f"{m}__low"] = iv.low
             row[f"{m}__high"] = iv.high
@@ -232,7 +235,8 @@ def _write_outputs(opt: Optimisation, outcome: Outcome, runs: SweepOutcome,
         "status": outcome.status,
         "confidence": opt.spec.confidence,
         "cost_unit": opt.spec.cost_unit,
-        "variables": [{"path": v.path, "values": list(v.values), "costs": list(v.costs)}
+        "variables": [{"path": v.path, "label": v.label, "values": list(v.values),
+                       "costs": list(v.costs)}
                       for v in opt.variables],
         "constraints": [{"metric": c.metric, "sense": c.sense, "bound": c.bound}
                         for c in opt.constraints],
@@ -241,6 +245,7 @@ def _write_outputs(opt: Optimisation, outcome: Outcome, runs: SweepOutcome,
         "best": outcome.best,
         "rounds": outcome.rounds,
         "final_replications": opt.spec.final.replications,
+        "final_rounds": opt.spec.final.rounds,
         "sampling": opt.spec.sampling.model_dump(),
         "evaluations": len(outcome.evaluations),
         "runs": {"planned": runs.planned, "computed": runs.computed, "reused": runs.reused,
@@ -273,7 +278,7 @@ def _write_optimum(path: Path, opt: Optimisation, outcome: Outcome, doc: dict[st
     lines = [f"# govsim optimise {opt.name}: meets every target with {pct} confidence",
              f"# (final check: {rec['replications']} replications on seeds the search never "
              f"used; policy {opt.policy})",
-             f"# cost {rec['cost']:g} {opt.spec.cost_unit}"]
+             f"# cost {rec['cost']:g} {opt.spec.cost_unit}".rstrip()]
     for c in opt.constraints:
         iv = rec["intervals"][c.metric]
         lines.append(f"#   {c.metric} {iv['mean']:.4g} [{iv['low']:.4g}, {iv['high']:.4g}] "

@@ -14,11 +14,14 @@ expensive value — more staff, a shorter deadline — which is what makes it so
    down, or one down and another up, if that costs less) — except those below a candidate known
    to violate a constraint — and move to the cheapest feasible one, until none is feasible.
 4. **Final check on fresh seeds**: the chosen candidate and its one-step-down neighbours, a fixed
-   number of replications on a block of seeds no earlier decision has seen. If the candidate
-   meets every constraint there, the claim "meets every target with (1 − α) confidence" holds for
-   it (the selection did not see these seeds, the sample size was fixed in advance, and the
-   intervals are Bonferroni-simultaneous). If a cheaper neighbour passes too, move to it and
-   check again on the next fresh block (``final.rounds`` at most).
+   number of replications on a block of seeds no earlier decision has seen, intervals at level
+   ``1 − α/(m·R)`` (``m`` constraints, ``R = final.rounds``). If the candidate meets every
+   constraint there, the claim "meets every target with (1 − α) confidence" holds for it: the
+   selection did not see these seeds, the sample size was fixed in advance, and by the union
+   bound over constraints and rounds a candidate that misses a target is claimed with
+   probability at most α. If a cheaper neighbour passes too, move to it and check it on the
+   next fresh block; if the candidate fails, move one step up and check that (at most ``R``
+   rounds; a claim always rests on the block that checked the claimed candidate).
 
 Every evaluation uses the same replication seeds 0, 1, 2 … in the search (common random
 numbers: two candidates are compared on the same arrivals), and the sequential screen adds
@@ -35,7 +38,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from sim.run.optimise.screen import Interval, Verdict, interval, judge, level
-from sim.run.optimise.spec import Constraint, Optimisation
+from sim.run.optimise.spec import Optimisation
 
 __all__ = ["Evaluation", "Outcome", "Request", "Sampler", "search"]
 
@@ -119,7 +122,12 @@ class _Search:
         self.sample = sample
         self.log = log
         self.constraints = opt.constraints
-        self.at_level = level(opt.spec.confidence, len(opt.constraints))
+        m, rounds = len(opt.constraints), opt.spec.final.rounds
+        #: the screen's per-constraint level, and the final check's: Bonferroni over the
+        #: constraints and the check rounds, so that whichever round makes the claim, the
+        #: chance that a candidate missing a target is claimed is at most α (union bound)
+        self.screen_level = level(opt.spec.confidence, m)
+        self.final_level = level(opt.spec.confidence, m * rounds)
         self.evals: dict[tuple[Candidate, int], Evaluation] = {}
         self.order: list[Evaluation] = []
 
@@ -134,7 +142,8 @@ class _Search:
 
     def _judge(self, ev: Evaluation) -> None:
         for c in self.constraints:
-            iv = interval([_number(r.get(c.metric)) for r in ev.runs], self.at_level)
+            at = self.screen_level if ev.block == 0 else self.final_level
+            iv = interval([_number(r.get(c.metric)) for r in ev.runs], at)
             ev.intervals[c.metric] = iv
             ev.verdicts[c.metric] = judge(c, iv)
 
@@ -188,6 +197,12 @@ class _Search:
     def shortfall(self, ev: Evaluation) -> float:
         return sum(c.shortfall(ev.mean(c.metric)) for c in self.constraints)
 
+    def gain(self, here: Evaluation, step: Evaluation) -> float:
+        """Shortfall removed per unit of cost by moving from ``here`` to ``step``."""
+        before, after = self.shortfall(here), self.shortfall(step)
+        removed = before - after if math.isfinite(before) or math.isfinite(after) else 0.0
+        return removed / max(step.cost - here.cost, 1e-12)
+
     def cheapest_feasible(self, evs: Sequence[Evaluation]) -> Evaluation | None:
         ok = [ev for ev in evs if ev.status == "feasible"]
         return min(ok, key=lambda ev: (ev.cost, -self.min_slack(ev), ev.candidate)) if ok else None
@@ -227,13 +242,9 @@ class _Search:
             evs = self.evaluate(ups, "climb")
             best = self.cheapest_feasible(evs)
             if best is None:
-                here = self.shortfall(ev)
-
-                def gain(e: Evaluation, here: float = here) -> tuple[float, float]:
-                    delta = max(e.cost - ev.cost, 1e-12)
-                    return ((here - self.shortfall(e)) / delta, -e.cost)
-
-                best = max(evs, key=lambda e: (*gain(e), tuple(-i for i in e.candidate)))
+                here = ev
+                ranked = sorted(evs, key=lambda e: (-self.gain(here, e), e.cost, e.candidate))
+                best = ranked[0]
             x, ev = best.candidate, best
             self.log(f"climb → {self._describe(ev)}")
         return x
@@ -264,9 +275,14 @@ class _Search:
             if here.status != "feasible":
                 if checked is not None:  # the previous candidate was established: keep it
                     break
-                failed = [c.metric for c in self.constraints if here.verdicts[c.metric] != "met"]
-                return Outcome("not_established", x, here, failed, self._best(), self.order,
-                               rounds)
+                up = self._step_up(x)
+                if up is None or r + 1 == self.opt.spec.final.rounds:
+                    failed = [c.metric for c in self.constraints
+                              if here.verdicts[c.metric] != "met"]
+                    return Outcome("not_established", x, here, failed, self._best(),
+                                   self.order, rounds)
+                x = up  # one step up, checked on the next fresh block
+                continue
             checked = here
             cheaper = self.cheapest_feasible(passed)
             if cheaper is None or r + 1 == self.opt.spec.final.rounds:
@@ -275,6 +291,19 @@ class _Search:
         assert checked is not None
         return Outcome("established", checked.candidate, checked, [], self._best(), self.order,
                        rounds)
+
+    def _step_up(self, x: Candidate) -> Candidate | None:
+        """After a failed final check: the cheapest one-step move up that the search found
+        feasible, else the one with the most search slack (None at the top)."""
+        evs = [self.evals[(y, 0)] for y in self.ups(x) if (y, 0) in self.evals]
+        if not evs:
+            evs = self.evaluate(self.ups(x), "climb")
+        if not evs:
+            return None
+        best = self.cheapest_feasible(evs)
+        if best is None:
+            best = max(evs, key=lambda e: (self.min_slack(e), -e.cost))
+        return best.candidate
 
     def _best(self) -> dict[str, float]:
         """Best mean reached of each constraint's metric over every search evaluation."""

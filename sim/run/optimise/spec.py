@@ -10,13 +10,15 @@ and at their highest values) with its policy — one ``file:line: path: message`
 
 from __future__ import annotations
 
+import itertools
 import math
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
@@ -24,6 +26,7 @@ from pydantic import (
     PositiveFloat,
     PositiveInt,
     ValidationError,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
@@ -102,6 +105,11 @@ def parse_constraint(text: str) -> Constraint:
     return Constraint(metric, ">=" if sense == ">=" else "<=", bound)
 
 
+def _checked_constraint(text: str) -> str:
+    parse_constraint(text)
+    return text
+
+
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -114,6 +122,7 @@ class VariableSpec(_Strict):
     step: PositiveInt = 1
     values: list[Any] | None = Field(None, description="ordered from the cheapest up")
     cost: float | list[float] = Field(description="per unit of the value, or one per value")
+    label: str | None = Field(None, description="a name for people (reports), e.g. 网格员/格")
 
     @model_validator(mode="after")
     def _shape(self) -> VariableSpec:
@@ -140,7 +149,7 @@ class VariableSpec(_Strict):
             costs = [float(self.cost) * float(v) for v in values]
         if not all(math.isfinite(c) for c in costs):
             raise ValueError("costs must be finite numbers")
-        if any(b <= a for a, b in zip(costs, costs[1:], strict=False)):
+        if any(b <= a for a, b in itertools.pairwise(costs)):
             raise ValueError("values must be listed from the cheapest up (each costs more than "
                              f"the one before; costs {costs})")
         return self
@@ -176,7 +185,7 @@ class FinalSpec(_Strict):
     """The final check on fresh seeds: a fixed number of replications, a few rounds."""
 
     replications: int = Field(30, ge=2)
-    rounds: PositiveInt = Field(3, description="moves to a cheaper neighbour that passed")
+    rounds: PositiveInt = Field(2, description="check rounds (α is split over them)")
 
 
 class OptimisationSpec(_Strict):
@@ -190,8 +199,8 @@ class OptimisationSpec(_Strict):
                                                  "scenario's own")
     overrides: dict[str, Any] = Field(default_factory=dict, description="fixed dotted overrides")
     variables: dict[str, VariableSpec] = Field(min_length=1)
-    cost_unit: str = "cost"
-    constraints: list[str] = Field(min_length=1)
+    cost_unit: str = Field("", description="e.g. worker-years, 人年")
+    constraints: list[Annotated[str, AfterValidator(_checked_constraint)]] = Field(min_length=1)
     confidence: float = Field(0.95, gt=0.5, lt=1.0)
     sampling: SamplingSpec = Field(default_factory=SamplingSpec)
     final: FinalSpec = Field(default_factory=FinalSpec)
@@ -201,18 +210,18 @@ class OptimisationSpec(_Strict):
 
     @field_validator("constraints")
     @classmethod
-    def _parse(cls, value: list[str]) -> list[str]:
-        for text in value:
-            parse_constraint(text)
+    def _once(cls, value: list[str]) -> list[str]:
         if len({parse_constraint(t).metric for t in value}) != len(value):
             raise ValueError("a metric is constrained twice; keep the tighter bound")
         return value
 
     @field_validator("frontier")
     @classmethod
-    def _metric(cls, value: str | None) -> str | None:
-        if value is not None and value not in summary_metrics():
-            raise ValueError(f"unknown metric {value!r}; known: {list(summary_metrics())}")
+    def _metric(cls, value: str | None, info: ValidationInfo) -> str | None:
+        constrained = [parse_constraint(t).metric for t in info.data.get("constraints", [])]
+        if value is not None and value not in constrained:
+            raise ValueError(f"{value!r} must be one of the constrained metrics {constrained} "
+                             "(the frontier is drawn against its target)")
         return value
 
 
@@ -223,6 +232,7 @@ class Variable:
     path: str
     values: tuple[Any, ...]
     costs: tuple[float, ...]
+    label: str | None = None
 
 
 @dataclass
@@ -340,7 +350,7 @@ def make_optimisation(data: Any, name: str = "<optimisation>",
     if spec.policy is not None:
         _check_label(spec.policy, name, index)
 
-    variables = [Variable(path, tuple(v.value_list()), tuple(v.cost_list()))
+    variables = [Variable(path, tuple(v.value_list()), tuple(v.cost_list()), v.label)
                  for path, v in spec.variables.items()]
     where: dict[str, PathKey] = {p: ("variables", p) for p in spec.variables}
     where.update({p: ("overrides", p) for p in spec.overrides})
