@@ -545,7 +545,7 @@ LABELS: dict[str, dict[str, str]] = {
     "opt_best_reached": {"en": "{target} (best value reached {best})",
                          "zh": "{target}（最好达到 {best}）"},
     "opt_best_only": {"en": "best reached {best}", "zh": "最好达到 {best}"},
-    "opt_target": {"en": "target", "zh": "目标"},
+    "opt_measured": {"en": "{measured} (target: {target})", "zh": "{measured}（目标：{target}）"},
     "opt_met": {"en": "met", "zh": "达成"},
     "opt_violated": {"en": "not met", "zh": "未达成"},
     "opt_undecided": {"en": "not established", "zh": "未能确认"},

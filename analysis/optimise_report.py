@@ -49,9 +49,15 @@ def _bound(metric: str, x: float) -> str:
     return f"{x:.0%}" if _is_share(metric) and abs(x) <= 1 else f"{x:g}"
 
 
+def _name(metric: str, lang: str) -> str:
+    """The metric's label without its unit (the values carry it)."""
+    return label(metric, lang).removesuffix(" (h)").removesuffix("（小时）")
+
+
 def _constraint(c: dict[str, Any], lang: str) -> str:
     sense = "≥" if c["sense"] == ">=" else "≤"
-    return f"{label(c['metric'], lang)} {sense} {_bound(c['metric'], c['bound'])}"
+    unit = f" {label('unit_h', lang)}" if c["metric"].endswith("_h") else ""
+    return f"{_name(c['metric'], lang)} {sense} {_bound(c['metric'], c['bound'])}{unit}"
 
 
 def _variable_name(var: dict[str, Any]) -> str:
@@ -60,7 +66,7 @@ def _variable_name(var: dict[str, Any]) -> str:
 
 def _measured(doc: dict[str, Any], metric: str, lang: str) -> str:
     iv = doc["recommendation"]["intervals"][metric]
-    return (f"{label(metric, lang)} {_value(metric, iv['mean'], lang)} "
+    return (f"{_name(metric, lang)} {_value(metric, iv['mean'], lang)} "
             f"[{_value(metric, iv['low'], lang)}, {_value(metric, iv['high'], lang)}]")
 
 
@@ -81,10 +87,9 @@ def recommendation_sentence(doc: dict[str, Any], lang: str = "en") -> str:
         return label("opt_sentence_none", lang, failed=failed)
     values = sep.join(f"{_variable_name(v)} = {rec['values'][v['path']]}"
                       for v in doc["variables"])
-    measured = sep.join(
-        f"{_measured(doc, c['metric'], lang)} ({label('opt_target', lang)} "
-        f"{'≥' if c['sense'] == '>=' else '≤'} {_bound(c['metric'], c['bound'])})"
-        for c in doc["constraints"])
+    measured = sep.join(label("opt_measured", lang, measured=_measured(doc, c["metric"], lang),
+                              target=_constraint(c, lang))
+                        for c in doc["constraints"])
     cost = f"{rec['cost']:g} {doc['cost_unit']}".strip()
     if doc["status"] == "established":
         return label("opt_sentence_established", lang, values=values, cost=cost, pct=pct,

@@ -169,6 +169,16 @@ def test_tandem_with_costs_finds_the_jackson_optimum(tmp_path: Path) -> None:
     frontier = pd.read_csv(tmp_path / FRONTIER_FILE)
     assert frontier["cost"].is_monotonic_increasing
     assert frontier["mean_resolution_h"].is_monotonic_decreasing
+    from analysis.optimise_report import build_optimise_report, recommendation_sentence
+
+    sentence = recommendation_sentence(result.document, "en")
+    assert sentence.startswith("Recommended: organisation.hotline.operators = 4, "
+                               "organisation.departments[0].team_size = 3, at a cost of 17.")
+    assert "meets every target with 95 % confidence" in sentence
+    for lang, words in (("en", "binding constraint"), ("zh", "起约束作用的目标")):
+        page = build_optimise_report(tmp_path, lang).read_text(encoding="utf-8")
+        assert words in page and "data:image/png;base64," in page
+        assert "http" not in page.replace("http-equiv", "")  # self-contained
 
 
 def test_infeasible_within_bounds_names_the_constraint_and_best_value(
@@ -180,7 +190,7 @@ def test_infeasible_within_bounds_names_the_constraint_and_best_value(
     assert main(["optimise", str(path), "--out", str(out), "--workers", "1", "-q",
                  "--lang", "en,zh"]) == 0
     printed = capsys.readouterr().out
-    assert "Infeasible within the bounds: mean queueing time (h) ≤ 0.05" in printed
+    assert "Infeasible within the bounds: mean queueing time ≤ 0.05 h (best value reached 0.1" in printed
     doc = yaml.safe_load((out / RESULT_FILE).read_text(encoding="utf-8"))
     assert doc["status"] == "infeasible" and doc["failed"] == ["mean_wait_h"]
     assert doc["recommendation"] is None
