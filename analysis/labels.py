@@ -584,6 +584,8 @@ LABELS: dict[str, dict[str, str]] = {
     "opt_col_measured": {"en": "measured (simultaneous interval)", "zh": "实测（联合置信区间）"},
     "opt_col_verdict": {"en": "verdict", "zh": "结论"},
     "opt_col_phase": {"en": "phase", "zh": "阶段"},
+    "opt_col_values": {"en": "values (in the order of the decision variables)",
+                       "zh": "取值（按决策变量顺序）"},
     "opt_col_status": {"en": "status", "zh": "状态"},
     "opt_phase_bounds": {"en": "highest values", "zh": "最高取值"},
     "opt_phase_climb": {"en": "climb", "zh": "递增"},

@@ -230,13 +230,12 @@ def _candidates_table(doc: dict[str, Any], table: pd.DataFrame, lang: str) -> st
         cells.append(f"<span class='badge {badge}'>"
                      f"{escape(label('opt_status_' + row['status'], lang))}</span>")
         rows.append(cells)
-    headers = ([escape(label("opt_col_phase", lang)),
-                escape(", ".join(_variable_name(v) for v in doc["variables"])),
+    headers = ([escape(label("opt_col_phase", lang)), escape(label("opt_col_values", lang)),
                 escape(label("opt_col_cost", lang)), "n"]
                + [escape(label(m, lang)) for m in metrics]
                + [escape(label("opt_col_status", lang))])
     return html_table(headers, rows, numeric=[False, True, True, True, *[True] * len(metrics),
-                                              False], css_class="nowrap")
+                                              False])
 
 
 def build_optimise_report(out_dir: Path | str, lang: str = "en") -> Path:
