@@ -190,7 +190,8 @@ def test_infeasible_within_bounds_names_the_constraint_and_best_value(
     assert main(["optimise", str(path), "--out", str(out), "--workers", "1", "-q",
                  "--lang", "en,zh"]) == 0
     printed = capsys.readouterr().out
-    assert "Infeasible within the bounds: mean queueing time ≤ 0.05 h (best value reached 0.1" in printed
+    assert ("Infeasible within the bounds: mean queueing time ≤ 0.05 h (best value reached 0.1"
+            in printed)
     doc = yaml.safe_load((out / RESULT_FILE).read_text(encoding="utf-8"))
     assert doc["status"] == "infeasible" and doc["failed"] == ["mean_wait_h"]
     assert doc["recommendation"] is None
@@ -315,3 +316,14 @@ def test_kill_9_then_resume_gives_the_uninterrupted_result(tmp_path: Path) -> No
     pd.testing.assert_frame_equal(pd.read_parquet(clean / CANDIDATES_FILE),
                                   pd.read_parquet(out / CANDIDATES_FILE))
     assert not list(out.rglob("*.tmp"))
+
+
+def test_dask_local_cluster_gives_the_same_search(tmp_path: Path) -> None:
+    pytest.importorskip("dask.distributed", reason="dask[distributed] is not installed")
+    doc = _mmc_doc(4.0, 5, 7, 0.1)
+    run_optimisation(make_optimisation(doc, base_dir=ROOT), tmp_path / "local", workers=1)
+    result = run_optimisation(make_optimisation(doc, base_dir=ROOT), tmp_path / "dask",
+                              workers=2, dask="local")
+    assert "Dask" in result.runs.executor
+    pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / "local" / CANDIDATES_FILE),
+                                  pd.read_parquet(tmp_path / "dask" / CANDIDATES_FILE))

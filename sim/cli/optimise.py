@@ -90,9 +90,10 @@ def command(args: argparse.Namespace) -> int:
         signal.signal(signal.SIGTERM, previous)
     print(sentence(result.document))
     runs = result.runs
+    n_eval = result.document["evaluations"]
     print(f"{runs.planned} runs ({runs.computed} computed, {runs.reused} reused) in "
-          f"{runs.wall_time_s:.1f}s on {runs.executor}; {result.document['evaluations']} "
-          f"evaluations → {result.out_dir}/")
+          f"{runs.wall_time_s:.1f}s on {runs.executor}; {n_eval} "
+          f"evaluation{'' if n_eval == 1 else 's'} → {result.out_dir}/")
     if getattr(args, "report", True):
         try:
             for path in _reports(result, args):
