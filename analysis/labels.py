@@ -620,6 +620,103 @@ LABELS: dict[str, dict[str, str]] = {
         "and leave this sample, which the fit allows for.",
         "zh": "已评价且未重办的工单：不满意的工单可能被重办而离开该样本，拟合已考虑这一点。",
     },
+    # --- optimisation report (govsim optimise) ------------------------------------------------
+    "opt_report_title": {"en": "Least-cost staffing", "zh": "最低成本配置寻优"},
+    "opt_section_result": {"en": "Recommendation", "zh": "建议"},
+    "opt_section_targets": {"en": "Targets at the recommendation", "zh": "建议方案的目标达成"},
+    "opt_section_values": {"en": "Decision variables", "zh": "决策变量"},
+    "opt_section_frontier": {"en": "Cost against performance", "zh": "成本与绩效"},
+    "opt_section_method": {"en": "How it was found", "zh": "寻优方法"},
+    "opt_section_candidates": {"en": "Every candidate run", "zh": "全部候选方案"},
+    "opt_sentence_established": {
+        "en": "Recommended: {values}, at a cost of {cost}. It meets every target with {pct} "
+        "confidence (final check on {n} replications with fresh seeds): {measured}.",
+        "zh": "建议：{values}，成本 {cost}。该方案以 {pct} 置信度满足全部目标（在 {n} 次使用"
+        "新随机种子的复核运行中）：{measured}。",
+    },
+    "opt_sentence_not_established": {
+        "en": "Best found: {values}, at a cost of {cost}; the final check ({n} replications "
+        "with fresh seeds) could not establish {failed}: {measured}. Not a recommendation: "
+        "widen the bounds or raise final.replications.",
+        "zh": "找到的最优候选：{values}，成本 {cost}；复核（{n} 次新种子运行）未能确认 {failed}："
+        "{measured}。这不是建议方案：请放宽取值范围或增加 final.replications。",
+    },
+    "opt_sentence_infeasible": {
+        "en": "Infeasible within the bounds: {failed}. No staffing within the bounds meets it.",
+        "zh": "在给定范围内不可行：{failed}。范围内任何配置都无法满足该目标。",
+    },
+    "opt_sentence_none": {
+        "en": "No candidate was established to meet {failed} within the sampling budget; "
+        "no recommendation.",
+        "zh": "在抽样预算内，没有候选方案被确认满足 {failed}；不给出建议。",
+    },
+    "opt_best_reached": {"en": "{target} (best value reached {best})",
+                         "zh": "{target}（最好达到 {best}）"},
+    "opt_best_only": {"en": "best reached {best}", "zh": "最好达到 {best}"},
+    "opt_measured": {"en": "{measured} (target: {target})", "zh": "{measured}（目标：{target}）"},
+    "opt_met": {"en": "met", "zh": "达成"},
+    "opt_violated": {"en": "not met", "zh": "未达成"},
+    "opt_undecided": {"en": "not established", "zh": "未能确认"},
+    "opt_status_feasible": {"en": "meets every target", "zh": "满足全部目标"},
+    "opt_status_infeasible": {"en": "misses a target", "zh": "未满足目标"},
+    "opt_status_undecided": {"en": "undecided", "zh": "未定"},
+    "opt_frontier": {"en": "frontier (best value at each cost)", "zh": "前沿（各成本下的最好值）"},
+    "opt_target_line": {"en": "target: {target}", "zh": "目标：{target}"},
+    "opt_recommended": {"en": "recommended (final check)", "zh": "建议方案（复核）"},
+    "opt_cost": {"en": "cost", "zh": "成本"},
+    "opt_chart_title": {"en": "Cost against {metric}", "zh": "成本与{metric}"},
+    "opt_frontier_caption": {
+        "en": "Each point is a candidate the search ran (mean and simultaneous interval over its "
+        "replications); the line is the best value reached at each cost; the star is the "
+        "recommendation as measured in the final check.",
+        "zh": "每个点是一个候选方案（各次运行的均值与联合置信区间）；折线为各成本下达到的最好值；"
+        "星号为建议方案在复核中的结果。",
+    },
+    "opt_fact_scenario": {"en": "scenario", "zh": "情景"},
+    "opt_fact_policy": {"en": "policy", "zh": "策略"},
+    "opt_fact_cost": {"en": "cost", "zh": "成本"},
+    "opt_fact_binding": {"en": "binding constraint", "zh": "起约束作用的目标"},
+    "opt_fact_bottleneck": {"en": "bottleneck unit", "zh": "瓶颈单位"},
+    "opt_bottleneck_value": {"en": "{unit} (utilisation {util})", "zh": "{unit}（利用率 {util}）"},
+    "opt_fact_runs": {"en": "runs", "zh": "运行次数"},
+    "opt_runs_value": {
+        "en": "{planned} ({computed} computed, {reused} reused) over {evaluations} evaluations",
+        "zh": "{planned} 次（新算 {computed}，复用 {reused}），共 {evaluations} 次评估",
+    },
+    "opt_fact_wall": {"en": "wall time", "zh": "耗时"},
+    "opt_col_variable": {"en": "variable", "zh": "变量"},
+    "opt_col_range": {"en": "range", "zh": "取值范围"},
+    "opt_col_chosen": {"en": "chosen", "zh": "选定值"},
+    "opt_col_cost": {"en": "cost", "zh": "成本"},
+    "opt_col_target": {"en": "target", "zh": "目标"},
+    "opt_col_measured": {"en": "measured (simultaneous interval)", "zh": "实测（联合置信区间）"},
+    "opt_col_verdict": {"en": "verdict", "zh": "结论"},
+    "opt_col_phase": {"en": "phase", "zh": "阶段"},
+    "opt_col_values": {"en": "values (in the order of the decision variables)",
+                       "zh": "取值（按决策变量顺序）"},
+    "opt_col_status": {"en": "status", "zh": "状态"},
+    "opt_phase_bounds": {"en": "highest values", "zh": "最高取值"},
+    "opt_phase_climb": {"en": "climb", "zh": "递增"},
+    "opt_phase_descend": {"en": "descend", "zh": "递减"},
+    "opt_phase_final": {"en": "final check", "zh": "复核"},
+    "opt_method": {
+        "en": "Greedy marginal allocation over the decision variables (Fox 1966): from the "
+        "cheapest values, step up the variable that removes the most shortfall per unit of cost "
+        "until the targets are met, then try every cheaper neighbour. Every candidate runs on the "
+        "same seeds (common random numbers). A candidate starts with {n0} replications and gets "
+        "{batch} more while an interval straddles its target, up to {cap}; these intervals are "
+        "Student-t at level 1 − {alpha}/{m} (Bonferroni over the {m} targets). The chosen "
+        "staffing and its one-step-cheaper neighbours are then run again on {final} replications "
+        "with seeds the search never used, at level 1 − {alpha}/{mr} (over the targets and the "
+        "{rounds} check rounds); the claim of {pct} confidence rests on that check alone.",
+        "zh": "对决策变量做贪心边际分配（Fox 1966）：从最低取值开始，"
+        "每次增加单位成本消除缺口最多的变量，直到满足目标，再逐一尝试更便宜的相邻方案。所有候选方案使用相同的随机种子（公共随机数）。"
+        "每个候选先运行 {n0} 次；若置信区间跨越目标线，每次追加 {batch} 次，最多 {cap} 次；"
+        "这些区间为 Student-t 区间，水平 1 − {alpha}/{m}（对 {m} 个目标做 Bonferroni 校正）。"
+        "选定方案及其降一档的相邻方案再用搜索从未用过的种子运行 {final} 次，"
+        "区间水平 1 − {alpha}/{mr}（对各目标与 {rounds} 轮复核校正）；"
+        "{pct} 置信度的结论只依据这次复核。",
+    },
     # --- back-test report (govsim backtest --out) ----------------------------------------------
     "bt_report_title": {"en": "Back-test", "zh": "回测报告"},
     "bt_verdict": {

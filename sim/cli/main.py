@@ -15,6 +15,7 @@ from sim.cli import (
     backtest,
     calibrate,
     compare,
+    optimise,
     policies,
     report,
     run,
@@ -26,7 +27,8 @@ from sim.cli.common import UsageError, fail
 from sim.scenario.loader import ScenarioError
 
 #: the commands in the order ``govsim --help`` lists them
-COMMANDS = (validate, run, compare, report, warmup, sweep, calibrate, backtest, policies)
+COMMANDS = (validate, run, compare, report, warmup, sweep, optimise, calibrate, backtest,
+            policies)
 
 
 class _HelpFormatter(argparse.HelpFormatter):
