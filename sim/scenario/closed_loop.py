@@ -159,7 +159,12 @@ class PolicySpec(Strict):
 
     dispatch: PolicyChoice = Field(default_factory=lambda: PolicyChoice(name="manual"))
     escalation: PolicyChoice = Field(default_factory=lambda: PolicyChoice(name="transfer"))
+    #: policy terms of the other workflows (``one_window``, ``parallel`` …), in label order
+    workflow: tuple[str, ...] = ()
+    #: whether the closed loop runs (its two names lead the label)
+    closed_loop: bool = True
 
     @property
     def label(self) -> str:
-        return f"{self.dispatch.name}+{self.escalation.name}"
+        names = [self.dispatch.name, self.escalation.name] if self.closed_loop else []
+        return "+".join([*names, *self.workflow])
