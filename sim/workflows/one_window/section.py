@@ -177,13 +177,15 @@ def _check(scenario: Scenario, section: ServicesSection) -> list[tuple[tuple[str
         seen.add(kind.id)
         used: list[str] = []
         for s, stage in enumerate(kind.stages):
+            in_stage: set[str] = set()
             for k, step in enumerate(stage.steps):
-                need_department((*at, "stages", s, "steps", k, "department"), step.department)
+                where = (*at, "stages", s, "steps", k, "department")
+                need_department(where, step.department)
+                if step.department in in_stage:
+                    problems.append((where, f"department {step.department!r} appears twice "
+                                            "in one stage"))
+                in_stage.add(step.department)
                 used.append(step.department)
-            names = [step.department for step in stage.steps]
-            if len(set(names)) != len(names):
-                problems.append(((*at, "stages", s, "steps"),
-                                 "a department appears twice in one stage"))
         materials: set[str] = set()
         for m, material in enumerate(kind.materials):
             if material.id in materials:
