@@ -19,7 +19,7 @@ from analysis import charts
 from analysis.assumptions import find_scenario_file, read_assumptions
 from analysis.html import Chart, escape, figure_html, html_table, png_base64, write_document
 from analysis.labels import LANGS, label
-from analysis.metrics import METRICS, metric_columns
+from analysis.metrics import HEADLINE_METRICS, METRICS, SERVICE_HEADLINE_METRICS, metric_columns
 from analysis.outputs import CASE_COLUMNS_FOR_REPORT, RunOutputs, load_outputs
 from analysis.palette import policy_colors
 from analysis.stats import pooled_percentiles, rank_policies, summarise
@@ -35,7 +35,8 @@ def report_name(lang: str) -> str:
     return REPORT_NAME if lang == "en" else f"report.{lang}.html"
 
 #: Metrics ranked in the report (lower p90 and higher on-time closure are better).
-RANKED_METRICS: tuple[str, ...] = ("p90_resolution_h", "on_time_close_rate")
+RANKED_METRICS: tuple[str, ...] = ("p90_resolution_h", "on_time_close_rate",
+                                   "svc_p90_working_days", "svc_on_time_share")
 
 #: Swept parameters drawn as line charts (more would make the report a catalogue).
 MAX_SWEEP_PARAMS = 3
@@ -89,10 +90,12 @@ def _render_charts(outputs: RunOutputs, policies: Sequence[str], colors: Mapping
         specs.append(("ecdf", "ecdf_title", "caption_ecdf",
                       lambda: charts.resolution_ecdf(o.cases, **common)))
     if o.summary is not None:
+        headline = [m for m in (*HEADLINE_METRICS, *SERVICE_HEADLINE_METRICS)
+                    if m in o.summary.columns]
         specs.append(("headline", "headline_title", "caption_headline",
-                      lambda: charts.headline_metrics(o.summary, confidence=confidence,
-                                                      **common)))
-    if o.backlog is not None:
+                      lambda: charts.headline_metrics(o.summary, metrics=headline,
+                                                      confidence=confidence, **common)))
+    if o.backlog is not None and "open_cases" in o.backlog.columns:
         warmup = _warmup_h(o.run, o.cases)
         specs.append(("backlog", "backlog_title", "caption_backlog",
                       lambda: charts.backlog_over_time(o.backlog, warmup_h=warmup,
@@ -115,14 +118,17 @@ def _render_charts(outputs: RunOutputs, policies: Sequence[str], colors: Mapping
                                                        tier_names=tier_names, **common)))
     if o.runs is not None:
         params = _sweep_params(o.runs)
+        swept = [m for m in RANKED_METRICS if m in o.runs.columns][:2]
         for param in params[:MAX_SWEEP_PARAMS]:
             def draw_sweep(p: str = param) -> Figure:
-                return charts.sweep_lines(o.runs, p, confidence=confidence, **common)
+                return charts.sweep_lines(o.runs, p, metrics=swept, confidence=confidence,
+                                          **common)
 
             specs.append((f"sweep_{param}", "", "caption_sweep", draw_sweep))
         if len(params) >= 2:
             specs.append(("sweep_heatmap", "", "caption_heatmap",
-                          lambda: charts.sweep_heatmap(o.runs, params[0], params[1], **common)))
+                          lambda: charts.sweep_heatmap(o.runs, params[0], params[1],
+                                                       metric=swept[0], **common)))
     rendered = []
     for name, title_key, caption_key, draw in specs:
         with charts.saved_in_font_context():

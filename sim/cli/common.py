@@ -180,8 +180,9 @@ def run_and_write(args: argparse.Namespace, policies: list[str | None]) -> int:
         if workflow.headline:
             print(headline_table(summary, workflow.headline))
     charts = ""
-    if getattr(args, "report", True) and not runset.scenario.has_closed_loop:
-        print("no report: the report covers the closed loop, which this scenario does not run")
+    if getattr(args, "report", True) and not _reported(runset.scenario):
+        print("no report: the report covers the built-in workflows (the closed loop, service "
+              "applications), which this scenario does not run")
     elif getattr(args, "report", True):
         reports = build_reports(out_dir, args)
         written.extend(reports)
@@ -190,6 +191,17 @@ def run_and_write(args: argparse.Namespace, policies: list[str | None]) -> int:
             charts = f" (and every chart as PNG and SVG in {', '.join(dirs)})"
     print(f"wrote {len(written)} files to {out_dir}/{charts}")
     return 0
+
+
+def _reported(scn: Scenario) -> bool:
+    """Whether the HTML report covers a workflow of ``scn`` (the closed loop or a built-in
+    workflow's section such as ``services``)."""
+    from sim.scenario.sections import BUILTIN_SECTIONS, registered_sections
+
+    builtin = {key for key, section in registered_sections().items()
+               if section.model.__module__.rsplit(".", 1)[0] + ".section" in BUILTIN_SECTIONS
+               or section.model.__module__ in BUILTIN_SECTIONS}
+    return scn.has_closed_loop or bool(builtin & set(scn.section_keys))
 
 
 def folder(path: str, option: str) -> Path:

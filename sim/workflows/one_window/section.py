@@ -47,6 +47,9 @@ class ServiceStep(Strict):
     department: Identifier = Field(description="a department of organisation.departments")
     time: Distribution = Field(description="hands-on hours of the department's staff")
     reject_p: Probability = Field(0.0, description="probability that this step rejects (不予许可)")
+    review_working_h: Distribution | None = Field(
+        None, description="working hours of sign-off after the hands-on work (审核签批: a pure "
+        "delay, no staff); None: none")
 
 
 class ServiceStage(Strict):

@@ -74,12 +74,14 @@ METRICS = (
 class _Stage:
     """A stage of a service type at run time: its steps' teams, samplers and rejection odds."""
 
-    __slots__ = ("reject_p", "samplers", "teams")
+    __slots__ = ("reject_p", "reviews", "samplers", "teams")
 
-    def __init__(self, teams: list[Team], samplers: list[Sampler], reject_p: list[float]):
+    def __init__(self, teams: list[Team], samplers: list[Sampler], reject_p: list[float],
+                 reviews: list[Sampler | None]):
         self.teams = teams
         self.samplers = samplers
         self.reject_p = reject_p
+        self.reviews = reviews
 
 
 @register_workflow
@@ -157,7 +159,10 @@ class OneWindow(Workflow):
             [_Stage([departments[st.department] for st in stage.steps],
                     [st.time.sampler(streams.generator("services", "step", kind.id, s, k))
                      for k, st in enumerate(stage.steps)],
-                    [st.reject_p for st in stage.steps])
+                    [st.reject_p for st in stage.steps],
+                    [None if st.review_working_h is None else st.review_working_h.sampler(
+                        streams.generator("services", "review", kind.id, s, k))
+                     for k, st in enumerate(stage.steps)])
              for s, stage in enumerate(kind.stages)]
             for kind in spec.types]
         #: per type: each material's department (department_windows) and shareability
@@ -344,6 +349,11 @@ class OneWindow(Workflow):
             yield env.timeout(work_h)
         team.release(worker)
         app.dept_work_h += work_h
+        review = stage.reviews[k]
+        if review is not None:  # sign-off (签批): waiting, not staff time
+            until_h = float(self.model.calendar.add_working_h(env.now, review()))
+            if until_h > env.now:
+                yield env.timeout(until_h - env.now)
         p = stage.reject_p[k]
         return p > 0.0 and self._reject() < p
 
