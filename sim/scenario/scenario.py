@@ -147,10 +147,9 @@ class Scenario(Strict):
                 params.update(own.params)
             return PolicyChoice(name=name, params=params)
 
-        return PolicySpec(dispatch=choice(self.policy.dispatch, dispatch),
-                          escalation=choice(self.policy.escalation, escalation),
-                          workflow=self._workflow_terms(workflow),
-                          closed_loop=self.has_closed_loop)
+        spec = PolicySpec(dispatch=choice(self.policy.dispatch, dispatch),
+                          escalation=choice(self.policy.escalation, escalation))
+        return spec.for_workflows(self._workflow_terms(workflow), self.has_closed_loop)
 
     def _workflow_terms(self, given: tuple[str, ...]) -> tuple[str, ...]:
         """``given`` plus, for each section ``given`` says nothing about, its own terms."""

@@ -84,6 +84,34 @@ class _Stage:
         self.reviews = reviews
 
 
+def _share_with_closed_loop(team: Team, edf: bool) -> None:
+    """Make a department the closed loop's policies have hooked serve applications too.
+
+    The ordering rule when both workflows run (docs/workflows.md): one queue per department;
+    the closed loop's worker-choice rules (nearest, skill …) concern where a complaint is and
+    what it needs, so an application takes the longest-idle free worker; in a queue the closed
+    loop orders by a key, an application's key is its promised deadline under ``edf`` (earliest
+    deadline first across both workflows) and ahead of every complaint under other orders
+    (first come first served among applications), so that statutory approvals never starve.
+    Done once per team (the closed loop is built first and has installed its hooks).
+    """
+    pick, key = team.pick, team.queue_key
+    if pick is not None and not getattr(pick, "one_window", False):
+        def pick_for(free: Any, item: Any, pick: Any = pick) -> Any:
+            return free[0] if isinstance(item, Application) else pick(free, item)
+
+        pick_for.one_window = True  # type: ignore[attr-defined]
+        team.pick = pick_for
+    if key is not None and not getattr(key, "one_window", False):
+        def key_for(item: Any, key: Any = key) -> Any:
+            if isinstance(item, Application):
+                return item.due_h if edf else -math.inf
+            return key(item)
+
+        key_for.one_window = True  # type: ignore[attr-defined]
+        team.queue_key = key_for
+
+
 @register_workflow
 class OneWindow(Workflow):
     """Service applications through the hall or online, and the departments' approvals."""
@@ -134,6 +162,11 @@ class OneWindow(Workflow):
         shares = np.array([t.share for t in spec.types], dtype=float)
         self._type_cum = (np.cumsum(shares) / shares.sum()).tolist()
         departments = {d: units.department_teams[i] for i, d in enumerate(units.department_ids)}
+        edf = model.policy.dispatch.params.get("queue_order") == "edf"
+        for kind in spec.types:
+            for stage in kind.stages:
+                for step in stage.steps:
+                    _share_with_closed_loop(departments[step.department], edf)
         hall = spec.hall
         #: the hall windows that receive files: one comprehensive team, or one per department
         self.windows: dict[str, Team] = {}
