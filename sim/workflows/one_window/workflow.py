@@ -206,6 +206,8 @@ class OneWindow(Workflow):
                                    for t in st.teams})
         self._open: dict[int, Application] = {}
         self._next_id = 0
+        #: cumulative open hours at each opening of a hall team (see _open_h)
+        self._open_cum: dict[str, np.ndarray] = {}
 
     @property
     def items_created(self) -> int:
@@ -344,8 +346,8 @@ class OneWindow(Workflow):
             arrived_h = env.now
             got = team.try_acquire(app)
             worker = got if got is not None else (yield team.request(app))
-            if not online:
-                app.hall_wait_h += env.now - arrived_h
+            if not online:  # not served by closing time: home, and back at the next opening
+                app.hall_wait_h += self._open_h(team, arrived_h, env.now)
             check_h = check()
             if check_h > 0.0:
                 yield env.timeout(check_h)
@@ -358,6 +360,23 @@ class OneWindow(Workflow):
             yield from self._wait_return()
             for m in told:  # brought again: wrong again with the material's probability
                 app.missing[m] = self._resubmit() < kind.materials[m].missing_p
+
+    def _open_h(self, team: Team, t0_h: float, t1_h: float) -> float:
+        """Hours the hall was open in ``[t0_h, t1_h]`` (a wait across closing time counts the
+        open hours only: the applicant keeps the ticket and comes back in the morning)."""
+        cum = self._open_cum.get(team.name)
+        iv = team.intervals
+        if cum is None:
+            cum = self._open_cum[team.name] = np.concatenate(
+                ([0.0], np.cumsum(iv[:, 1] - iv[:, 0])))
+
+        def opened(t_h: float) -> float:
+            k = int(np.searchsorted(iv[:, 0], t_h, side="right")) - 1
+            if k < 0:
+                return 0.0
+            return float(cum[k]) + min(t_h, float(iv[k, 1])) - float(iv[k, 0])
+
+        return opened(t1_h) - opened(t0_h)
 
     def _until_open(self, team: Team) -> Steps:
         """An applicant comes to the hall when it is open (the next opening if it is not)."""
