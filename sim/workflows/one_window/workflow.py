@@ -433,7 +433,9 @@ class OneWindow(Workflow):
                   counts: Mapping[str, float]) -> dict[str, Any]:
         keep = ~columns["warmup"]
         decided = keep & ~np.isnan(columns["t_done_h"])
-        accepted = keep & ~np.isnan(columns["t_accepted_h"])
+        # accepted files whose fate against the promised time is known by the horizon
+        judged = keep & ~np.isnan(columns["t_accepted_h"]) & (
+            ~np.isnan(columns["t_done_h"]) | (columns["due_h"] <= self.model.horizon_h))
         n, n_decided = int(keep.sum()), int(decided.sum())
         horizon = self.model.horizon_h
         cal = self.model.calendar
@@ -469,8 +471,8 @@ class OneWindow(Workflow):
             "svc_mean_days": mean(calendar_d[closed]),
             "svc_median_days": med_d,
             "svc_p90_days": p90_d,
-            "svc_on_time_share": (float(columns["on_time"][accepted].mean())
-                                  if accepted.any() else math.nan),
+            "svc_on_time_share": (float(columns["on_time"][judged].mean())
+                                  if judged.any() else math.nan),
             "svc_visits_per_app": mean(visits[decided].astype(float)),
             "svc_one_visit_share": mean((visits[decided] <= 1).astype(float)),
             "svc_rework_per_app": mean(columns["rework_rounds"][decided].astype(float)),
