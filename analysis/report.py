@@ -100,13 +100,15 @@ def _render_charts(outputs: RunOutputs, policies: Sequence[str], colors: Mapping
         specs.append(("backlog", "backlog_title", "caption_backlog",
                       lambda: charts.backlog_over_time(o.backlog, warmup_h=warmup,
                                                        confidence=confidence, **common)))
-    if o.resources is not None:
+    # the workload charts are of grid workers: a services-only file has none
+    grid_workers = o.resources is not None and bool((o.resources["unit_kind"] == "grid").any())
+    if o.resources is not None and grid_workers:
         specs.append(("workload", "workload_title", "caption_workload",
                       lambda: charts.workload_distribution(o.resources, **common)))
     if o.grids is not None and o.cases is not None:
         specs.append(("map_resolution", "map_title_resolution", "caption_map",
                       lambda: charts.grid_map(o.grids, cases=o.cases, **common)))
-    if o.grids is not None and o.resources is not None:
+    if o.grids is not None and o.resources is not None and grid_workers:
         specs.append(("map_workload", "map_title_busy", "caption_map",
                       lambda: charts.grid_map(o.grids, resources=o.resources, metric="busy",
                                               **common)))
