@@ -71,6 +71,26 @@ METRICS: dict[str, MetricInfo] = {
         MetricInfo("n_contacts", "count", None),
         MetricInfo("busy_h_per_grid_worker", "hours", "lower"),
         MetricInfo("cases_per_grid_worker", "count", None),
+        # one-window service applications (一网通办); day values read as plain numbers
+        MetricInfo("svc_arrived", "count", None),
+        MetricInfo("svc_decided", "count", "higher"),
+        MetricInfo("svc_open_end", "count", "lower"),
+        MetricInfo("svc_mean_working_days", "ratio", "lower"),
+        MetricInfo("svc_median_working_days", "ratio", "lower"),
+        MetricInfo("svc_p90_working_days", "ratio", "lower"),
+        MetricInfo("svc_mean_days", "ratio", "lower"),
+        MetricInfo("svc_median_days", "ratio", "lower"),
+        MetricInfo("svc_p90_days", "ratio", "lower"),
+        MetricInfo("svc_on_time_share", "rate", "higher"),
+        MetricInfo("svc_visits_per_app", "ratio", "lower"),
+        MetricInfo("svc_one_visit_share", "rate", "higher"),
+        MetricInfo("svc_rework_per_app", "ratio", "lower"),
+        MetricInfo("svc_rejection_rate", "rate", None),
+        MetricInfo("svc_rule_approved_share", "rate", None),
+        MetricInfo("svc_mean_hall_wait_min", "ratio", "lower"),
+        MetricInfo("svc_window_utilization", "rate", None),
+        MetricInfo("svc_dept_utilization", "rate", None),
+        MetricInfo("svc_dept_hours", "hours", "lower"),
     )
 }
 
@@ -85,6 +105,15 @@ HEADLINE_METRICS: tuple[str, ...] = (
     "flareups_per_1000",
 )
 
+#: The same for one-window service applications (一网通办), when a scenario runs them.
+SERVICE_HEADLINE_METRICS: tuple[str, ...] = (
+    "svc_median_working_days",
+    "svc_p90_working_days",
+    "svc_on_time_share",
+    "svc_visits_per_app",
+    "svc_one_visit_share",
+)
+
 #: The indicators of the verdict table, in display order.
 VERDICT_METRICS: tuple[str, ...] = (
     "p90_resolution_h",
@@ -95,6 +124,15 @@ VERDICT_METRICS: tuple[str, ...] = (
     "flareups_per_1000",
     "busy_h_per_grid_worker",
     "whistle_dept_hours",
+    # one-window service applications: present only when a scenario runs them
+    "svc_p90_working_days",
+    "svc_mean_working_days",
+    "svc_on_time_share",
+    "svc_visits_per_app",
+    "svc_one_visit_share",
+    "svc_rework_per_app",
+    "svc_mean_hall_wait_min",
+    "svc_dept_hours",
 )
 
 

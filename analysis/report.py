@@ -19,7 +19,7 @@ from analysis import charts
 from analysis.assumptions import Assumption, find_scenario_file, read_assumptions
 from analysis.html import Chart, escape, figure_html, html_table, png_base64, write_document
 from analysis.labels import LANGS, label, param_label, policy_name
-from analysis.metrics import metric_columns
+from analysis.metrics import HEADLINE_METRICS, SERVICE_HEADLINE_METRICS, metric_columns
 from analysis.outputs import CASE_COLUMNS_FOR_REPORT, RunOutputs, load_outputs
 from analysis.palette import policy_colors
 from analysis.stats import pooled_percentiles, rank_policies, summarise
@@ -44,7 +44,8 @@ def report_name(lang: str) -> str:
     return REPORT_NAME if lang == "en" else f"report.{lang}.html"
 
 #: Metrics ranked in the report (lower p90 and higher on-time closure are better).
-RANKED_METRICS: tuple[str, ...] = ("p90_resolution_h", "on_time_close_rate")
+RANKED_METRICS: tuple[str, ...] = ("p90_resolution_h", "on_time_close_rate",
+                                   "svc_p90_working_days", "svc_on_time_share")
 
 #: Swept parameters drawn as line charts (more would make the report a catalogue).
 MAX_SWEEP_PARAMS = 3
@@ -104,21 +105,25 @@ def _render_charts(outputs: RunOutputs, policies: Sequence[str], colors: Mapping
         specs.append(("ecdf", "ecdf_title", label("caption_ecdf", lang),
                       lambda: charts.resolution_ecdf(o.cases, **common)))
     if o.summary is not None:
+        headline = [m for m in (*HEADLINE_METRICS, *SERVICE_HEADLINE_METRICS)
+                    if m in o.summary.columns]
         specs.append(("headline", "headline_title", label("caption_headline", lang),
-                      lambda: charts.headline_metrics(o.summary, confidence=confidence,
-                                                      **common)))
-    if o.backlog is not None:
+                      lambda: charts.headline_metrics(o.summary, metrics=headline,
+                                                      confidence=confidence, **common)))
+    if o.backlog is not None and "open_cases" in o.backlog.columns:
         warmup = _warmup_h(o.run, o.cases)
         specs.append(("backlog", "backlog_title", label("caption_backlog", lang),
                       lambda: charts.backlog_over_time(o.backlog, warmup_h=warmup,
                                                        confidence=confidence, **common)))
-    if o.resources is not None:
+    # the workload charts are of grid workers: a services-only file has none
+    grid_workers = o.resources is not None and bool((o.resources["unit_kind"] == "grid").any())
+    if o.resources is not None and grid_workers:
         specs.append(("workload", "workload_title", label("caption_workload", lang),
                       lambda: charts.workload_distribution(o.resources, **common)))
     if o.grids is not None and o.cases is not None:
         specs.append(("map_resolution", "map_title_resolution", label("caption_map", lang),
                       lambda: charts.grid_map(o.grids, cases=o.cases, **common)))
-    if o.grids is not None and o.resources is not None:
+    if o.grids is not None and o.resources is not None and grid_workers:
         specs.append(("map_workload", "map_title_busy", label("caption_map", lang),
                       lambda: charts.grid_map(o.grids, resources=o.resources, metric="busy",
                                               **common)))
@@ -130,17 +135,20 @@ def _render_charts(outputs: RunOutputs, policies: Sequence[str], colors: Mapping
                                                        tier_names=tier_names, **common)))
     if o.runs is not None:
         params = swept_params(o.runs)
+        swept = [m for m in RANKED_METRICS if m in o.runs.columns][:2]
         for param in params[:MAX_SWEEP_PARAMS]:
             facet = charts.sweep_facet(o.runs, param, params)
 
             def draw_sweep(p: str = param, f: str | None = facet) -> Figure:
-                return charts.sweep_lines(o.runs, p, facet=f, confidence=confidence, **common)
+                return charts.sweep_lines(o.runs, p, metrics=swept, facet=f,
+                                          confidence=confidence, **common)
 
             specs.append((f"sweep_{param}", "", _sweep_caption(param, facet, params, lang),
                           draw_sweep))
         if len(params) >= 2:
             specs.append(("sweep_heatmap", "", label("caption_heatmap", lang),
-                          lambda: charts.sweep_heatmap(o.runs, params[0], params[1], **common)))
+                          lambda: charts.sweep_heatmap(o.runs, params[0], params[1],
+                                                       metric=swept[0], **common)))
         if o.units is not None and not o.units.empty and params:
             units = o.units
             specs.append(("sweep_utilization", "", label("caption_utilization", lang),

@@ -93,7 +93,10 @@ def test_header(generated: dict[str, Any]) -> None:
     assert generated["$id"] == schema.SCHEMA_ID
     assert "scenario" in generated["title"]
     assert generated["additionalProperties"] is False
-    assert set(generated["required"]) >= {"version", "calendar", "organisation", "arrivals"}
+    assert set(generated["required"]) >= {"version", "calendar", "organisation"}
+    # the closed loop's parts, or a built-in workflow's section (services: 一网通办)
+    assert generated["anyOf"] == [{"required": ["arrivals", "categories"]},
+                                  {"required": ["services"]}]
 
 
 def test_refs_resolve_and_every_definition_is_used(generated: dict[str, Any]) -> None:

@@ -131,3 +131,47 @@ def birth_death_mmc(lam: float, mu: float, c: int, n_max: int = 4000) -> tuple[f
     p_wait = math.fsum(p[c:])
     lq = math.fsum((n - c) * p[n] for n in range(c, n_max + 1))
     return p_wait, lq
+
+
+def fork_join_two(lam: float, mu: float) -> float:
+    """Mean response time of a two-branch fork–join queue of identical exponential M/M/1
+    servers (every job splits into one task per server and leaves when both are done):
+    E[T] = (12 − ρ)/8 · 1/(μ − λ), exact (Flatto & Hahn 1984; Nelson & Tantawi 1988)."""
+    rho = lam / mu
+    if not rho < 1.0:
+        raise ValueError(f"unstable queue: rho = {rho:g} >= 1")
+    return (12.0 - rho) / 8.0 / (mu - lam)
+
+
+@dataclass(frozen=True)
+class Feedback:
+    """An M/M/1 station with Bernoulli feedback through an infinite-server delay (a Jackson
+    network with routing back): after each service a job returns with probability ``p`` after
+    a delay of mean ``delay_h``. Traffic equation λe = λ/(1 − p); the station is M/M/1 at λe."""
+
+    lam: float
+    mu: float
+    p: float
+    delay_h: float
+
+    @property
+    def lam_eff(self) -> float:
+        return self.lam / (1.0 - self.p)
+
+    @property
+    def visits(self) -> float:
+        """Mean number of services per job, 1/(1 − p)."""
+        return 1.0 / (1.0 - self.p)
+
+    @property
+    def wq(self) -> float:
+        """Mean wait per visit: λe / (μ (μ − λe))."""
+        lam = self.lam_eff
+        if not lam < self.mu:
+            raise ValueError("unstable station")
+        return lam / (self.mu * (self.mu - lam))
+
+    @property
+    def sojourn(self) -> float:
+        """Mean time from arrival to leaving: visits × 1/(μ − λe) + returns × delay."""
+        return self.visits / (self.mu - self.lam_eff) + (self.visits - 1.0) * self.delay_h

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from sim.policies import choice_problems, params_problems, parse_label
+from sim.policies import choice_problems, params_problems, split_label, terms_problems
 from sim.scenario.loader import Problem, ScenarioError, load_scenario, read_yaml
 from sim.scenario.scenario import Scenario
 
@@ -65,15 +65,18 @@ def load_checked(path: str, policies: Sequence[str | None] = (None,)) -> Scenari
             add(path, ("policy_params", name, *p), m)
             bad_entries.add(name)
 
-    runs: list[tuple[str | None, str, str]] = [(None, scn.policy.dispatch.name,
-                                                scn.policy.escalation.name)]
+    runs: list[tuple[str | None, str | None, str | None]] = [(None, scn.policy.dispatch.name,
+                                                              scn.policy.escalation.name)]
     for label in policies:
         if label is None:
             continue
         try:
-            runs.append((label, *parse_label(label)))
+            dispatch, escalation, terms = split_label(label)
         except ValueError as exc:
             raise UsageError(f"--policy: {exc}") from None
+        for message in terms_problems(terms) + _terms_not_run(scn, terms):
+            add(f"--policy {label}", ("policy",), message)
+        runs.append((label, dispatch, escalation))
     checked: set[tuple[str, str]] = set()
     for label, dispatch, escalation in runs:
         spec = scn.policy_spec(dispatch, escalation)
@@ -95,6 +98,16 @@ def load_checked(path: str, policies: Sequence[str | None] = (None,)) -> Scenari
     if problems:
         raise ScenarioError(problems)
     return scn
+
+
+def _terms_not_run(scn: Scenario, terms: tuple[str, ...]) -> list[str]:
+    """Terms of a workflow whose section the scenario does not give."""
+    from sim.scenario.sections import registered_terms
+
+    owners = registered_terms()
+    missing = sorted({owners[t].key for t in terms} - set(scn.section_keys))
+    return [f"names policies of the {key!r} section, which this scenario does not give"
+            for key in missing]
 
 
 def positive_int(text: str) -> int:
@@ -169,8 +182,9 @@ def run_and_write(args: argparse.Namespace, policies: list[str | None]) -> int:
         if workflow.headline:
             print(headline_table(summary, workflow.headline))
     charts = ""
-    if getattr(args, "report", True) and not runset.scenario.has_closed_loop:
-        print("no report: the report covers the closed loop, which this scenario does not run")
+    if getattr(args, "report", True) and not _reported(runset.scenario):
+        print("no report: the report covers the built-in workflows (the closed loop, service "
+              "applications), which this scenario does not run")
     elif getattr(args, "report", True):
         reports = build_reports(out_dir, args)
         written.extend(reports)
@@ -179,6 +193,17 @@ def run_and_write(args: argparse.Namespace, policies: list[str | None]) -> int:
             charts = f" (and every chart as PNG and SVG in {', '.join(dirs)})"
     print(f"wrote {len(written)} files to {out_dir}/{charts}")
     return 0
+
+
+def _reported(scn: Scenario) -> bool:
+    """Whether the HTML report covers a workflow of ``scn`` (the closed loop or a built-in
+    workflow's section such as ``services``)."""
+    from sim.scenario.sections import BUILTIN_SECTIONS, registered_sections
+
+    builtin = {key for key, section in registered_sections().items()
+               if section.model.__module__.rsplit(".", 1)[0] + ".section" in BUILTIN_SECTIONS
+               or section.model.__module__ in BUILTIN_SECTIONS}
+    return scn.has_closed_loop or bool(builtin & set(scn.section_keys))
 
 
 def folder(path: str, option: str) -> Path:

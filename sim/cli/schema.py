@@ -44,6 +44,7 @@ from sim.policies import DISPATCH, ESCALATION
 from sim.scenario import base, channels, closed_loop, organisation
 from sim.scenario import scenario as scenario_file
 from sim.scenario.scenario import CLOSED_LOOP_KEYS, Scenario
+from sim.scenario.sections import Section, registered_sections
 
 __all__ = ["SCHEMA_ID", "SCHEMA_PATH", "main", "render", "scenario_json_schema"]
 
@@ -174,7 +175,9 @@ def _distribution_classes() -> list[type[BaseModel]]:
 def _models() -> dict[str, type[BaseModel]]:
     """Every pydantic model that can appear in the schema, by class name."""
     found: dict[str, type[BaseModel]] = {}
-    for module in (base, organisation, channels, closed_loop, scenario_file, distributions):
+    modules = [base, organisation, channels, closed_loop, scenario_file, distributions,
+               *(sys.modules[s.model.__module__] for s in _builtin_sections().values())]
+    for module in modules:
         for value in vars(module).values():
             if isinstance(value, type) and issubclass(value, BaseModel):
                 found.setdefault(value.__name__, value)
@@ -329,6 +332,29 @@ def _closed_loop_not_null(scenario: dict[str, Any]) -> None:
         props[key].update(next(m for m in members if m.get("type") != "null"))
 
 
+def _builtin_sections() -> dict[str, Section]:
+    """Sections of govsim's own workflows (not of tests or plug-ins), by key."""
+    return {key: section for key, section in sorted(registered_sections().items())
+            if section.model.__module__.startswith("sim.workflows.")}
+
+
+def _add_builtin_sections(scenario: dict[str, Any], defs: dict[str, Any]) -> None:
+    """The built-in workflows' sections (``services``) as top-level properties; a file that
+    gives one needs no ``arrivals`` and ``categories``."""
+    sections = _builtin_sections()
+    if not sections:
+        return
+    for key, section in sections.items():
+        sub = section.model.model_json_schema(ref_template=_REF)
+        defs.update(sub.pop("$defs", {}))
+        name = section.model.__name__
+        defs[name] = sub
+        scenario["properties"][key] = {"$ref": _REF.format(model=name)}
+    scenario["required"] = [k for k in scenario["required"] if k not in CLOSED_LOOP_KEYS]
+    scenario["anyOf"] = [{"required": list(CLOSED_LOOP_KEYS)},
+                         *({"required": [key]} for key in sections)]
+
+
 def _add_defaults_and_notes(defs: dict[str, Any]) -> None:
     models = _models()
     for name, definition in defs.items():
@@ -370,6 +396,7 @@ def scenario_json_schema() -> dict[str, Any]:
     defs: dict[str, Any] = body.pop("$defs")
     defs["Scenario"] = body  # so that defaults and notes of top-level fields are added too
     _closed_loop_not_null(body)
+    _add_builtin_sections(body, defs)
     _add_policies(defs)
     _use_distribution_ref(defs)
     defs["Distribution"] = _distribution_schema(defs)

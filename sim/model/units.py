@@ -155,6 +155,14 @@ class Units:
         self._shift_groups.setdefault(shift, []).append(team)
         return team
 
+    def add_team(self, name: str, kind: str, size: int, shift: str) -> Team:
+        """A team a workflow brings (the service hall's windows 窗口): on its shift, traced,
+        and reported in resources.csv after the organisation's units."""
+        team = Team(self.env, name, kind, size, self.intervals(shift), trace=self.trace)
+        team.assignments = self.assignments
+        self.teams.append(team)
+        return team
+
     def _start_shift_drivers(self) -> None:
         # one process per shift pattern, not one per team: 30,000 grid teams on one pattern
         # would otherwise keep 30,000 timeouts in the event heap

@@ -132,7 +132,7 @@ class Workflow:
 
 
 #: modules of the built-in workflows, imported when the registry is first read
-BUILTIN_WORKFLOWS = ("sim.workflows.closed_loop.workflow",)
+BUILTIN_WORKFLOWS = ("sim.workflows.closed_loop.workflow", "sim.workflows.one_window.workflow")
 
 _WORKFLOWS: dict[str, type[Workflow]] = {}
 W = TypeVar("W", bound=type[Workflow])

@@ -21,6 +21,9 @@ from sim.policies.base import (
     policy_problems,
     register_dispatch,
     register_escalation,
+    split_label,
+    terms_problems,
+    workflow_terms,
 )
 
 __all__ = [
@@ -35,6 +38,9 @@ __all__ = [
     "policy_problems",
     "register_dispatch",
     "register_escalation",
+    "split_label",
+    "terms_problems",
+    "workflow_terms",
 ]
 
 

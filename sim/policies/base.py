@@ -18,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from sim.policies.context import CaseView, PolicyContext, Steps
 from sim.scenario.loader import clean_message, doc_path
+from sim.scenario.sections import registered_terms
 from sim.scenario.suggest import did_you_mean, field_hint
 
 if TYPE_CHECKING:
@@ -129,13 +130,43 @@ def register_escalation(cls: E) -> E:
 
 def parse_label(label: str) -> tuple[str, str]:
     """``"manual+transfer"`` → ``("manual", "transfer")``; one name means that dispatch with
-    the default escalation ``transfer``."""
+    the default escalation ``transfer``. Other workflows' terms (:func:`workflow_terms`) are
+    left out: ``"manual+transfer+one_window"`` → ``("manual", "transfer")``."""
+    terms = registered_terms()
     parts = [p.strip() for p in label.split("+")]
-    if len(parts) == 1 and parts[0]:
-        return parts[0], "transfer"
-    if len(parts) != 2 or not all(parts):
+    closed_loop = [p for p in parts if p not in terms]
+    if len(closed_loop) == 1 and closed_loop[0]:
+        return closed_loop[0], "transfer"
+    if len(closed_loop) != 2 or not all(closed_loop):
         raise ValueError(f"policy {label!r} must look like 'dispatch+escalation'")
-    return parts[0], parts[1]
+    return closed_loop[0], closed_loop[1]
+
+
+def split_label(label: str) -> tuple[str | None, str | None, tuple[str, ...]]:
+    """A label → (dispatch, escalation, other workflows' terms); a label of terms only
+    (``one_window+parallel``) leaves the closed loop's axes None (the scenario's own)."""
+    terms = workflow_terms(label)
+    if len(terms) == len(label.split("+")) and terms:
+        return None, None, terms
+    dispatch, escalation = parse_label(label)
+    return dispatch, escalation, terms
+
+
+def workflow_terms(label: str) -> tuple[str, ...]:
+    """The names in ``label`` that other workflows registered (``one_window``, ``parallel``)."""
+    terms = registered_terms()
+    return tuple(p for p in (p.strip() for p in label.split("+")) if p in terms)
+
+
+def terms_problems(terms: tuple[str, ...]) -> list[str]:
+    """Problems of a combination of workflow terms, as each owning section judges it."""
+    owners = registered_terms()
+    problems: list[str] = []
+    for section in {owners[t].key: owners[t] for t in terms}.values():
+        if section.check_terms is not None:
+            problems.extend(section.check_terms(tuple(t for t in terms
+                                                      if owners[t].key == section.key)))
+    return problems
 
 
 def params_problems(name: str, params: dict[str, Any]) -> list[tuple[tuple[str | int, ...], str]]:

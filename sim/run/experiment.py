@@ -32,7 +32,7 @@ from pydantic import (
 )
 
 from sim.model.workflow import registered_workflows
-from sim.policies import params_problems, parse_label, policy_problems
+from sim.policies import params_problems, policy_problems, split_label, terms_problems
 from sim.run.runner import resolve_policy
 from sim.scenario.loader import (
     PathKey,
@@ -303,11 +303,14 @@ def make_experiment(data: Any, name: str = "<experiment>",
         at = ("policies", i)
         labels.append(label)
         try:
-            dispatch, escalation = parse_label(label)
+            dispatch, escalation, terms = split_label(label)
         except ValueError as exc:
             problems.add(Problem(name, at, str(exc), _line_for(at, index)))
             continue
-        unknown = [m for p, m in policy_problems(dispatch, {}, escalation, {}) if p[-1] == "name"]
+        unknown = terms_problems(terms)
+        if dispatch is not None and escalation is not None:
+            unknown += [m for p, m in policy_problems(dispatch, {}, escalation, {})
+                        if p[-1] == "name"]
         for message in unknown:
             problems.add(Problem(name, at, f"{label}: {message}", _line_for(at, index)))
         if not unknown:

@@ -25,7 +25,7 @@ import pandas as pd
 from sim import __version__
 from sim.model.model import Model, RunResult
 from sim.model.workflow import Workflow, registered_workflows
-from sim.policies import parse_label
+from sim.policies import split_label
 from sim.run.events import EventLogWriter, write_event_formats
 from sim.run.output import atomic_write
 from sim.scenario.closed_loop import PolicySpec
@@ -36,7 +36,8 @@ from sim.workflows.closed_loop.workflow import ClosedLoop
 
 
 def resolve_policy(scenario: Scenario, label: str | None) -> PolicySpec:
-    """The policy for a run: the scenario's own, or ``dispatch+escalation`` by name.
+    """The policy for a run: the scenario's own, or ``dispatch+escalation`` by name (with
+    other workflows' terms: ``one_window+parallel``, docs/policies.md).
 
     Parameters come from the scenario's ``policy_params`` for that policy name, overridden by
     ``policy.<axis>.params`` when the name is the scenario's own (:meth:`Scenario.policy_spec`);
@@ -44,8 +45,8 @@ def resolve_policy(scenario: Scenario, label: str | None) -> PolicySpec:
     """
     if label is None:
         return scenario.policy_spec()
-    dispatch, escalation = parse_label(label)
-    return scenario.policy_spec(dispatch, escalation)
+    dispatch, escalation, terms = split_label(label)
+    return scenario.policy_spec(dispatch, escalation, terms)
 
 
 @dataclass

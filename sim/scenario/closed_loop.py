@@ -13,6 +13,7 @@ from pydantic import (
     NonNegativeFloat,
     NonNegativeInt,
     PositiveFloat,
+    PrivateAttr,
     field_validator,
     model_validator,
 )
@@ -159,7 +160,28 @@ class PolicySpec(Strict):
 
     dispatch: PolicyChoice = Field(default_factory=lambda: PolicyChoice(name="manual"))
     escalation: PolicyChoice = Field(default_factory=lambda: PolicyChoice(name="transfer"))
+    # set by the run from the label and the scenario, never read from a file
+    _workflow: tuple[str, ...] = PrivateAttr(default=())
+    _closed_loop: bool = PrivateAttr(default=True)
+
+    @property
+    def workflow(self) -> tuple[str, ...]:
+        """Policy terms of the other workflows (``one_window``, ``parallel`` …), label order."""
+        return self._workflow
+
+    @property
+    def closed_loop(self) -> bool:
+        """Whether the closed loop runs (its two names lead the label)."""
+        return self._closed_loop
+
+    def for_workflows(self, workflow: tuple[str, ...], closed_loop: bool) -> PolicySpec:
+        """This pair with other workflows' terms, for a scenario that runs them."""
+        spec = self.model_copy()
+        spec._workflow = tuple(workflow)
+        spec._closed_loop = closed_loop
+        return spec
 
     @property
     def label(self) -> str:
-        return f"{self.dispatch.name}+{self.escalation.name}"
+        names = [self.dispatch.name, self.escalation.name] if self._closed_loop else []
+        return "+".join([*names, *self._workflow])

@@ -37,7 +37,7 @@ from sim.scenario.closed_loop import (
     default_deadline_classes,
 )
 from sim.scenario.organisation import Organisation
-from sim.scenario.sections import registered_sections, reserve_keys
+from sim.scenario.sections import registered_sections, registered_terms, reserve_keys
 
 #: the closed loop's parts that a file without another workflow's section must give
 CLOSED_LOOP_KEYS = ("arrivals", "categories")
@@ -130,11 +130,14 @@ class Scenario(Strict):
         """Keys of the workflow sections this file gives."""
         return list(self._sections)
 
-    def policy_spec(self, dispatch: str | None = None, escalation: str | None = None) -> PolicySpec:
+    def policy_spec(self, dispatch: str | None = None, escalation: str | None = None,
+                    workflow: tuple[str, ...] = ()) -> PolicySpec:
         """The policy pair to run, with parameters resolved.
 
         ``None`` means the scenario's own policy on that axis. Parameters: ``policy_params[name]``,
         updated by the scenario's ``policy.<axis>.params`` when ``name`` is the scenario's own.
+        ``workflow``: policy terms of the other workflows (:mod:`sim.scenario.sections`); a
+        workflow the terms do not mention runs the terms its own section chooses.
         """
 
         def choice(own: PolicyChoice, name: str | None) -> PolicyChoice:
@@ -144,8 +147,19 @@ class Scenario(Strict):
                 params.update(own.params)
             return PolicyChoice(name=name, params=params)
 
-        return PolicySpec(dispatch=choice(self.policy.dispatch, dispatch),
+        spec = PolicySpec(dispatch=choice(self.policy.dispatch, dispatch),
                           escalation=choice(self.policy.escalation, escalation))
+        return spec.for_workflows(self._workflow_terms(workflow), self.has_closed_loop)
+
+    def _workflow_terms(self, given: tuple[str, ...]) -> tuple[str, ...]:
+        """``given`` plus, for each section ``given`` says nothing about, its own terms."""
+        owner = registered_terms()
+        named = {owner[t].key for t in given if t in owner}
+        terms = list(given)
+        for key, section in registered_sections().items():
+            if key in self._sections and key not in named and section.own_terms is not None:
+                terms.extend(section.own_terms(self._sections[key]))
+        return tuple(terms)
 
     def shift(self, name: str) -> ShiftPattern:
         """A shift by name; ``always`` (24/7) and ``office`` exist unless redefined."""
