@@ -390,9 +390,9 @@ LABELS: dict[str, dict[str, str]] = {
     "rec_flat": {"en": "No gain over {baseline} that the replications can show: {policies}.",
                  "zh": "{policies} 相对 {baseline} 没有可被重复实验证实的改善。"},
     "rec_none": {
-        "en": "No policy beats {baseline} on on-time closure or p90 resolution time with {n} "
-        "replications: keep {baseline}, or run more replications before a pilot.",
-        "zh": "在 {n} 次重复下，没有策略在按期办结率或办结时长 p90 上优于 {baseline}："
+        "en": "No policy beats {baseline} on {outcomes} with {n} replications: keep "
+        "{baseline}, or run more replications before a pilot.",
+        "zh": "在 {n} 次重复下，没有策略在{outcomes}上优于 {baseline}："
         "维持 {baseline}，或在试点前增加重复次数。",
     },
     "rec_too_few": {
@@ -815,6 +815,7 @@ LABELS: dict[str, dict[str, str]] = {
         "zh": "日志（深色线）与再做一次模拟运行时结果所在的区间。",
     },
     "list_sep": {"en": ", ", "zh": "、"},
+    "or_sep": {"en": " or ", "zh": "或"},
     "clause_sep": {"en": ", ", "zh": "，"},
     "sentence_sep": {"en": " ", "zh": ""},
 }
@@ -877,6 +878,10 @@ def unit_label(unit: str, lang: str) -> str:
 POLICY_PARTS_ZH: dict[str, str] = {
     "manual": "人工派单", "algorithmic": "智能派单", "risk_priority": "风险优先派单",
     "transfer": "转办", "whistle": "吹哨报到",
+    # the one-window workflow's modes and options (一网通办)
+    "department_windows": "分部门窗口", "one_window": "一窗受理", "parallel": "并联审批",
+    "notify_once": "一次告知", "prevalidation": "智能预审", "data_sharing": "电子证照共享",
+    "auto_approval": "秒批",
 }
 
 

@@ -21,8 +21,20 @@ import pandas as pd
 from analysis.metrics import METRICS
 from analysis.verdict import verdict_table
 
-#: The outcomes a lever is judged on (the headline pair of the compare report).
-LEVER_METRICS: tuple[str, ...] = ("on_time_close_rate", "p90_resolution_h")
+#: The outcomes a lever is judged on, per workflow: on time, then the p90 (complaint orders
+#: of the closed loop; service applications of the one-window workflow).
+LEAD_PAIRS: tuple[tuple[str, str], ...] = (
+    ("on_time_close_rate", "p90_resolution_h"),
+    ("svc_on_time_share", "svc_p90_working_days"),
+)
+
+
+def lead_metrics(table: pd.DataFrame) -> tuple[str, str]:
+    """The lead pair of the first workflow whose metrics ``table`` (runs or summary) has."""
+    for pair in LEAD_PAIRS:
+        if pair[0] in table.columns:
+            return pair
+    return LEAD_PAIRS[0]
 
 #: Changes below these are "barely moves" even when the replications can tell them apart:
 #: one percentage point of a rate, 2 % of an amount.
@@ -113,10 +125,12 @@ def _is_flat(row: pd.Series) -> bool:
 
 
 def lever_effects(runs: pd.DataFrame, units: pd.DataFrame | None, param: str,
-                  metric: str = LEVER_METRICS[0], confidence: float = 0.95,
+                  metric: str | None = None, confidence: float = 0.95,
                   lang: str = "en") -> list[LeverEffect]:
-    """The effect of ``param`` (lowest → highest value) on ``metric`` for every policy and
-    every combination of the other swept parameters, paired by replication."""
+    """The effect of ``param`` (lowest → highest value) on ``metric`` (default: the on-time
+    share of the runs' workflow) for every policy and every combination of the other swept
+    parameters, paired by replication."""
+    metric = metric or lead_metrics(runs)[0]
     params = swept_params(runs)
     others = [p for p in params if p != param]
     low, high = float(runs[param].min()), float(runs[param].max())

@@ -10,10 +10,10 @@ import pandas as pd
 from analysis.html import escape, html_table
 from analysis.labels import label, param_label, policy_name, unit_label
 from analysis.sweep import (
-    LEVER_METRICS,
     LeverEffect,
     bottlenecks,
     config_verdicts,
+    lead_metrics,
     lever_effects,
     settings,
 )
@@ -113,8 +113,7 @@ def levers_section(runs: pd.DataFrame, units: pd.DataFrame | None, params: Seque
     """Per swept parameter: the summary sentence and its table, on the headline metric."""
     parts = []
     for param in params:
-        effects = lever_effects(runs, units, param, metric=LEVER_METRICS[0],
-                                confidence=confidence, lang=lang)
+        effects = lever_effects(runs, units, param, confidence=confidence, lang=lang)
         if not effects:
             continue
         parts.append(f"<h3>{escape(param_label(param, lang))}</h3>")
@@ -133,7 +132,8 @@ def config_verdicts_section(runs: pd.DataFrame, units: pd.DataFrame | None,
     if not verdicts:
         return ""
     table = settings(runs, params).set_index("config")
-    headers = [label("policy", lang)] + [indicator_name(m, lang) for m in LEVER_METRICS] + [
+    lead = lead_metrics(runs)
+    headers = [label("policy", lang)] + [indicator_name(m, lang) for m in lead] + [
         label("col_verdict", lang)]
     parts = []
     for config, verdict in verdicts.items():
@@ -150,7 +150,7 @@ def config_verdicts_section(runs: pd.DataFrame, units: pd.DataFrame | None,
         for policy, part in verdict.groupby("policy", sort=False):
             cells = [f'<span class="sw" style="background:{escape(colors.get(policy, "#999"))}">'
                      f"</span>{escape(policy_name(str(policy), lang))}"]
-            for metric in LEVER_METRICS:
+            for metric in lead:
                 row = part[part["metric"] == metric]
                 cells.append("–" if row.empty else (
                     escape(str(row["change_text"].iat[0])) + "<br>"

@@ -262,20 +262,33 @@ def verdict_sentences(table: pd.DataFrame, lang: str = "en") -> dict[str, str]:
     return sentences
 
 
-#: The outcomes a recommendation leads with, in order: what a pilot is judged on.
-LEAD_METRICS: tuple[str, ...] = ("on_time_close_rate", "p90_resolution_h")
+#: The outcomes a recommendation leads with, in order, per workflow: what a pilot is judged
+#: on (complaint orders closed on time, their p90; applications decided on time, their p90).
+LEAD_METRICS: tuple[tuple[str, str], ...] = (
+    ("on_time_close_rate", "p90_resolution_h"),
+    ("svc_on_time_share", "svc_p90_working_days"),
+)
 
 
 def _gain_size(rows: pd.DataFrame) -> float:
     """How much a policy gains on the lead metrics (0 when it gains on none): percentage
-    points of on-time closure, else per cent cut of p90, so candidates can be ranked."""
-    for metric in LEAD_METRICS:
-        row = rows[(rows["metric"] == metric) & (rows["assessment"] == "better")]
-        if not row.empty:
-            r = row.iloc[0]
-            value = 100 * abs(r["diff"]) if r["style"] == "pp" else 100 * abs(r["rel_change"])
-            return (1000.0 if metric == LEAD_METRICS[0] else 0.0) + float(value)
+    points of the on-time share, else per cent cut of the p90, so candidates can be ranked."""
+    for on_time, p90 in LEAD_METRICS:
+        for metric in (on_time, p90):
+            row = rows[(rows["metric"] == metric) & (rows["assessment"] == "better")]
+            if not row.empty:
+                r = row.iloc[0]
+                value = (100 * abs(r["diff"]) if r["style"] == "pp"
+                         else 100 * abs(r["rel_change"]))
+                return (1000.0 if metric == on_time else 0.0) + float(value)
     return 0.0
+
+
+def _lead_names(table: pd.DataFrame, lang: str) -> str:
+    """The lead outcomes ``table`` holds, named for a sentence."""
+    present = set(table["metric"])
+    names = [indicator_name(m, lang) for pair in LEAD_METRICS for m in pair if m in present]
+    return label("or_sep", lang).join(names or [indicator_name(m, lang) for m in LEAD_METRICS[0]])
 
 
 def recommendation(table: pd.DataFrame, lang: str = "en") -> str:
@@ -295,7 +308,8 @@ def recommendation(table: pd.DataFrame, lang: str = "en") -> str:
     ranked = sorted(by_policy, key=lambda p: -_gain_size(by_policy[p]))
     lead = ranked[0]
     if _gain_size(by_policy[lead]) == 0.0:
-        return label("rec_none", lang, baseline=baseline, n=n)
+        return label("rec_none", lang, baseline=baseline, n=n,
+                     outcomes=_lead_names(table, lang))
     rows = by_policy[lead]
     gains = rows.loc[rows["assessment"] == "better", "clause"].tolist()
     costs = rows.loc[rows["assessment"] == "worse", "clause"].tolist()

@@ -129,6 +129,10 @@ def test_readable_names() -> None:
         "market · transfer delay (h)")
     assert unit_label(GRIDS_UNIT, "en") == "grids (all)"
     assert unit_label("department:market", "zh") == "部门 market"
+    from analysis.labels import policy_name
+
+    assert policy_name("one_window+parallel+notify_once", "zh") == "一窗受理+并联审批+一次告知"
+    assert policy_name("manual+my_plugin", "zh") == "manual+my_plugin"  # never half translated
 
 
 @pytest.mark.parametrize("lang", ["en", "zh"])

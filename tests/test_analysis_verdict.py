@@ -117,7 +117,7 @@ def test_recommendation_weighs_the_lead_gain_against_its_costs() -> None:
     assert zh.startswith("与人工派单相比，algo+whistle 是最有力的候选：使办结时长 p90 降低")
     none = verdict_table(pd.concat([summary[summary["policy"] == "manual"], flat]))
     assert recommendation(none) == (
-        "No policy beats manual on on-time closure or p90 resolution time with 5 replications: "
+        "No policy beats manual on on-time close rate or p90 resolution time with 5 replications: "
         "keep manual, or run more replications before a pilot.")
     assert "Too few replications (2)" in recommendation(verdict_table(_summary(reps=2)))
 
@@ -180,3 +180,17 @@ def test_read_assumptions_without_marks(tmp_path: Path, text: str) -> None:
     path = tmp_path / "s.yaml"
     path.write_text(text, encoding="utf-8")
     assert read_assumptions(path) == []
+
+
+def test_recommendation_of_service_applications_leads_with_their_outcomes() -> None:
+    rows = []
+    for k in range(5):
+        rows.append({"policy": "department_windows", "replication": k, "seed": k,
+                     "svc_on_time_share": 0.60 + 0.01 * k, "svc_p90_working_days": 10.0 + k})
+        rows.append({"policy": "one_window+parallel", "replication": k, "seed": k,
+                     "svc_on_time_share": 0.80 + 0.012 * k, "svc_p90_working_days": 4.0 + k})
+    table = verdict_table(pd.DataFrame(rows),
+                          metrics=["svc_on_time_share", "svc_p90_working_days"])
+    text = recommendation(table)
+    assert text.startswith("Against department_windows, one_window+parallel is the strongest "
+                           "candidate")
