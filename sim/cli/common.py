@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from sim.policies import choice_problems, params_problems, parse_label
-from sim.scenario.loader import Problem, ScenarioError, load_scenario, read_yaml
+from sim.scenario.loader import Problem, ScenarioError, read_yaml, validate_data
 from sim.scenario.scenario import Scenario
 
 if TYPE_CHECKING:
@@ -44,8 +44,8 @@ def load_checked(path: str, policies: Sequence[str | None] = (None,)) -> Scenari
     (``policy.*`` or ``policy_params.*``), or on the ``--policy`` option for a policy the file
     does not mention. Every ``policy_params`` entry is checked, used or not.
     """
-    scn = load_scenario(path)
-    _data, lines = read_yaml(Path(path))
+    data, lines = read_yaml(Path(path))
+    scn = validate_data(data, path, lines)
     problems: list[Problem] = []
 
     def add(where: str, keys: tuple[str | int, ...], message: str) -> None:
