@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from sim.policies import choice_problems, params_problems, parse_label
+from sim.run.budget import WorkEstimate, estimate_work, too_large
 from sim.scenario.loader import Problem, ScenarioError, read_yaml, validate_data
 from sim.scenario.scenario import Scenario
 
@@ -133,6 +134,9 @@ def run_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--lang", default="en", type=lang_list,
                    help="report language(s): en, zh or en,zh")
     p.add_argument("--baseline", default=None, help="policy to compare against")
+    p.add_argument("--allow-large", action="store_true",
+                   help="run even when the work estimate says it will not fit in memory or "
+                        "time (see docs/outputs.md)")
     p.add_argument("--events", action="store_true",
                    help="also write the event log of every run: events.parquet, "
                         "events.jsonocel (OCEL 2.0), events.xes (docs/outputs.md)")
@@ -153,6 +157,7 @@ def run_and_write(args: argparse.Namespace, policies: list[str | None]) -> int:
     events = getattr(args, "events", False)
     if events and not scn.has_closed_loop:
         raise UsageError("--events records the closed loop, which this scenario does not run")
+    check_work(estimate_work(scn, len(policies) * args.replications, args.days), args)
     out_dir = Path(args.out) if args.out else Path("results") / scn.name
     runset = run_scenario(scn, policies, args.replications, args.seed, args.days,
                           scenario_file=args.scenario, progress=not args.quiet,
@@ -177,6 +182,14 @@ def run_and_write(args: argparse.Namespace, policies: list[str | None]) -> int:
             charts = f" (and every chart as PNG and SVG in {', '.join(dirs)})"
     print(f"wrote {len(written)} files to {out_dir}/{charts}")
     return 0
+
+
+def check_work(estimate: WorkEstimate, args: argparse.Namespace) -> None:
+    """Refuse work that cannot fit (memory, hours of events) unless ``--allow-large``."""
+    reason = too_large(estimate)
+    if reason is not None and not getattr(args, "allow_large", False):
+        raise UsageError(f"{reason}; reduce the demand, teams, days or replications, or add "
+                         "--allow-large to run it anyway")
 
 
 def folder(path: str, option: str) -> Path:

@@ -5,6 +5,7 @@
 * bad input (a file, an option): one line per problem, exit code 2;
 * the environment refusing (a disk full, a folder that cannot be written, memory): one line
   naming what failed, exit code 1;
+* a run stopped by the watchdog (no progress in simulated time): one line, exit code 2;
 * an interrupt: exit code 130 (finished files are kept);
 * anything else, a bug in govsim: one line saying so and where the traceback was written
   (a log file in the temporary folder), exit code 1 — never a raw traceback on the terminal.
@@ -24,6 +25,7 @@ from pathlib import Path
 from sim import __version__
 from sim.cli import backtest, calibrate, compare, report, run, sweep, validate, warmup
 from sim.cli.common import UsageError, fail
+from sim.engine import SimulationStalled
 from sim.scenario.loader import ScenarioError
 
 #: the commands in the order ``govsim --help`` lists them
@@ -52,6 +54,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ScenarioError as exc:
         return fail([str(p) for p in exc.problems])
     except UsageError as exc:
+        return fail([f"{name}: {exc}"])
+    except SimulationStalled as exc:
         return fail([f"{name}: {exc}"])
     except KeyboardInterrupt:
         print("interrupted; finished files are kept", file=sys.stderr)

@@ -33,6 +33,7 @@ from pydantic import (
 
 from sim.model.workflow import registered_workflows
 from sim.policies import params_problems, parse_label, policy_problems
+from sim.run.budget import WorkEstimate, estimate_work
 from sim.run.runner import resolve_policy
 from sim.scenario.loader import (
     PathKey,
@@ -215,6 +216,7 @@ class Configuration:
     params: dict[str, Any]
     scenario: dict[str, Any]
     scenario_json: str
+    work: WorkEstimate | None = None  # of one run (days: the experiment's or the horizon)
 
 
 @dataclass
@@ -239,6 +241,15 @@ class Experiment:
     @property
     def params(self) -> list[str]:
         return list(self.spec.grid)
+
+    def work(self, workers: int) -> WorkEstimate | None:
+        """The work of the whole sweep: its largest run, ``workers`` of them in memory at once."""
+        known = [c.work for c in self.configurations if c.work is not None]
+        if not known:
+            return None
+        largest = max(known, key=lambda w: w.memory_bytes)
+        return WorkEstimate(largest.cases_per_run, largest.workers, self.n_runs(),
+                            largest.memory_bytes * min(workers, self.n_runs()))
 
     def n_runs(self, replications: int | None = None) -> int:
         reps = self.spec.replications if replications is None else replications
@@ -370,9 +381,10 @@ def make_experiment(data: Any, name: str = "<experiment>",
     for key, values in spec.grid.items():
         kinds = {_kind(v) for v in values}
         if len(kinds) > 1:
-            at = ("grid", key)
-            problems.add(Problem(name, at, f"the values mix {' and '.join(sorted(kinds))}; give "
-                                 "values of one kind", _line_for(at, index)))
+            grid_at: PathKey = ("grid", key)
+            mix = " and ".join(sorted(kinds))
+            problems.add(Problem(name, grid_at, f"the values mix {mix}; give values of one kind",
+                                 _line_for(grid_at, index)))
     where: dict[str, PathKey] = {k: ("grid", k) for k in keys}
     where.update({k: ("overrides", k) for k in spec.overrides if k not in where})
     configurations: list[Configuration] = []
@@ -382,7 +394,8 @@ def make_experiment(data: Any, name: str = "<experiment>",
         value_at = {k: (*where[k], i) for k, i in zip(keys, position, strict=True)}
         overrides = {**spec.overrides, **params}
         config = _configuration(n, params, overrides, base, scn_name, scn_index, name, index,
-                                where, value_at, known if spec.policies else [], problems)
+                                where, value_at, known if spec.policies else [], problems,
+                                spec.days)
         if config is not None:
             configurations.append(config)
     if spec.days is not None:
@@ -404,7 +417,7 @@ def _configuration(n: int, params: dict[str, Any], overrides: dict[str, Any],
                    base: dict[str, Any], scn_name: str, scn_index: dict[PathKey, int],
                    name: str, index: dict[PathKey, int], where: dict[str, PathKey],
                    value_at: dict[str, PathKey], policies: list[str],
-                   problems: _Problems) -> Configuration | None:
+                   problems: _Problems, days: float | None) -> Configuration | None:
     """Resolve and check one configuration; record its problems (mapped to the experiment
     file when an override caused them) and return None if there were any."""
     paths = {k: parse_dotted(k) for k in overrides}
@@ -461,12 +474,12 @@ def _configuration(n: int, params: dict[str, Any], overrides: dict[str, Any],
         return None
     dump = scn.model_dump(mode="json")
     for dotted, keys in paths.items():
-        message = _retyped(overrides[dotted], _at(dump, keys))
-        if message is not None:
+        retyped = _retyped(overrides[dotted], _at(dump, keys))
+        if retyped is not None:
             at = value_at.get(dotted, where[dotted])
-            problems.add(Problem(name, at, message, _line_for(at, index)))
+            problems.add(Problem(name, at, retyped, _line_for(at, index)))
             ok = False
     if not ok:
         return None
-    return Configuration(n, params, dump, canonical_json(dump))
+    return Configuration(n, params, dump, canonical_json(dump), estimate_work(scn, 1, days))
 

@@ -111,7 +111,7 @@ MAX_ALIAS_NODES = 100_000
 _BaseLoader: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when installed
 
 
-def _timestamp(loader: yaml.constructor.SafeConstructor, node: yaml.ScalarNode) -> Any:
+def _timestamp(loader: Any, node: yaml.ScalarNode) -> Any:
     """A date, or its text when it does not exist (2025-02-30): the field that reads it then
     reports a clear error with its path and line."""
     try:
@@ -120,7 +120,7 @@ def _timestamp(loader: yaml.constructor.SafeConstructor, node: yaml.ScalarNode) 
         return loader.construct_scalar(node)
 
 
-class _Loader(_BaseLoader):  # type: ignore[misc, valid-type]
+class _Loader(_BaseLoader):
     """The safe loader (libyaml's when installed), reading dates that do not exist as text."""
 
 
