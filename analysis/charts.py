@@ -25,6 +25,7 @@ from matplotlib.patches import Patch
 from matplotlib.ticker import NullFormatter, PercentFormatter
 from scipy import stats as sps
 
+from analysis.atomic import atomic_write
 from analysis.fonts import font_rc, resolve_lang
 from analysis.labels import label, tier_label
 from analysis.metrics import HEADLINE_METRICS, metric_info
@@ -67,9 +68,9 @@ def save_figure(fig: Figure, stem: PathLike, dpi: int = 150) -> tuple[Path, Path
     stem = Path(stem)
     stem.parent.mkdir(parents=True, exist_ok=True)
     png, svg = stem.with_suffix(".png"), stem.with_suffix(".svg")
-    with rc_context({"svg.fonttype": "path"}):
-        fig.savefig(png, dpi=dpi)
-        fig.savefig(svg)
+    with rc_context({"svg.fonttype": "path"}):  # atomically: never a 0-byte chart
+        atomic_write(png, lambda p: fig.savefig(p, dpi=dpi, format="png"))
+        atomic_write(svg, lambda p: fig.savefig(p, format="svg"))
     return png, svg
 
 

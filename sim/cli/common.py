@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 from sim.policies import choice_problems, params_problems, parse_label
 from sim.run.budget import WorkEstimate, estimate_work, too_large
+from sim.run.output import OutputFolderError, discard_output, publish_output, stage_output
 from sim.scenario.loader import Problem, ScenarioError, read_yaml, validate_data
 from sim.scenario.scenario import Scenario
 
@@ -145,8 +146,6 @@ def run_options(p: argparse.ArgumentParser) -> None:
 def run_and_write(args: argparse.Namespace, policies: list[str | None]) -> int:
     """Run ``policies`` on the scenario of ``args``, write the outputs, print the headline and
     build the report (``govsim run`` and ``govsim compare``)."""
-    from sim.run.runner import run_scenario, write_outputs
-
     scn = load_checked(args.scenario, policies)
     if args.days is not None and args.days <= scn.calendar.warmup_days:
         raise UsageError(
@@ -157,8 +156,35 @@ def run_and_write(args: argparse.Namespace, policies: list[str | None]) -> int:
     events = getattr(args, "events", False)
     if events and not scn.has_closed_loop:
         raise UsageError("--events records the closed loop, which this scenario does not run")
+    check_baseline(args, [scn.policy_spec(*_pair(p)).label for p in policies])
     check_work(estimate_work(scn, len(policies) * args.replications, args.days), args)
     out_dir = Path(args.out) if args.out else Path("results") / scn.name
+    try:
+        stage = stage_output(out_dir)
+    except OutputFolderError as exc:
+        raise UsageError(str(exc)) from None
+    try:
+        written, reports = _run_into(args, scn, policies, stage)
+    except BaseException:
+        discard_output(stage)
+        raise
+    publish_output(stage, out_dir)
+    for path in reports:
+        print(f"report: {(out_dir / path.name).resolve()}")
+    charts = ""
+    if reports:
+        dirs = [f"{charts_dir(out_dir, lang).name}/" for lang in langs(args)]
+        charts = f" (and every chart as PNG and SVG in {', '.join(dirs)})"
+    print(f"wrote {len(written)} files to {out_dir}/{charts}")
+    return 0
+
+
+def _run_into(args: argparse.Namespace, scn: Scenario, policies: list[str | None],
+              out_dir: Path) -> tuple[list[Path], list[Path]]:
+    """Run and write every output and report into ``out_dir``; (files written, reports)."""
+    from sim.run.runner import run_scenario, write_outputs
+
+    events = getattr(args, "events", False)
     runset = run_scenario(scn, policies, args.replications, args.seed, args.days,
                           scenario_file=args.scenario, progress=not args.quiet,
                           events=out_dir / "events.parquet" if events else None)
@@ -171,17 +197,25 @@ def run_and_write(args: argparse.Namespace, policies: list[str | None]) -> int:
     for workflow in runset.workflows():
         if workflow.headline:
             print(headline_table(summary, workflow.headline))
-    charts = ""
+    reports: list[Path] = []
     if getattr(args, "report", True) and not runset.scenario.has_closed_loop:
         print("no report: the report covers the closed loop, which this scenario does not run")
     elif getattr(args, "report", True):
-        reports = build_reports(out_dir, args)
+        reports = build_reports(out_dir, args, announce=False)
         written.extend(reports)
-        if reports:
-            dirs = [f"{charts_dir(out_dir, lang).name}/" for lang in langs(args)]
-            charts = f" (and every chart as PNG and SVG in {', '.join(dirs)})"
-    print(f"wrote {len(written)} files to {out_dir}/{charts}")
-    return 0
+    return written, reports
+
+
+def _pair(label: str | None) -> tuple[str | None, str | None]:
+    return (None, None) if label is None else parse_label(label)
+
+
+def check_baseline(args: argparse.Namespace, labels: Sequence[str]) -> None:
+    """``--baseline`` must name a policy that runs (checked before any simulation)."""
+    baseline = getattr(args, "baseline", None)
+    if baseline is not None and baseline not in labels:
+        raise UsageError(f"--baseline {baseline!r} is not one of the policies run: "
+                         f"{', '.join(labels)}")
 
 
 def check_work(estimate: WorkEstimate, args: argparse.Namespace) -> None:
@@ -225,7 +259,7 @@ def charts_dir(out_dir: Path, lang: str) -> Path:
     return out_dir / ("charts" if lang == "en" else f"charts_{lang}")
 
 
-def build_reports(out_dir: Path, args: argparse.Namespace) -> list[Path]:
+def build_reports(out_dir: Path, args: argparse.Namespace, announce: bool = True) -> list[Path]:
     """The HTML report of ``out_dir`` in every language of ``--lang``; their paths."""
     try:
         from analysis.report import build_report
@@ -235,8 +269,9 @@ def build_reports(out_dir: Path, args: argparse.Namespace) -> list[Path]:
     for lang in langs(args):
         paths.append(build_report(out_dir, lang=lang, baseline=args.baseline,
                                   charts_dir=charts_dir(out_dir, lang)))
-    for path in paths:
-        print(f"report: {path.resolve()}")
+    if announce:
+        for path in paths:
+            print(f"report: {path.resolve()}")
     return paths
 
 

@@ -16,7 +16,14 @@ from types import FrameType
 
 from pydantic import ValidationError
 
-from sim.cli.common import UsageError, build_reports, check_work, lang_list, positive_int
+from sim.cli.common import (
+    UsageError,
+    build_reports,
+    check_baseline,
+    check_work,
+    lang_list,
+    positive_int,
+)
 from sim.run.executors import DaskUnavailable, default_workers
 from sim.run.experiment import Experiment, TargetSpec, load_experiment, parse_halfwidth
 from sim.run.sweep import (
@@ -92,6 +99,7 @@ def command(args: argparse.Namespace) -> int:
         except ImportError:
             message = "--dask needs dask.distributed: pip install 'dask[distributed]'"
             raise UsageError(message) from None
+    check_baseline(args, exp.policies)
     work = exp.work(1 if args.dask else (args.workers or default_workers()))
     if work is not None:
         check_work(work, args)
