@@ -305,7 +305,8 @@ def number_problems(data: Any) -> list[tuple[PathKey, str]]:
             out.append((path, f"numbers must be finite (got {node!r})"))
         elif isinstance(node, int | float) and not isinstance(node, bool) and (
                 abs(node) > MAX_MAGNITUDE):
-            out.append((path, f"{node:g} is too large: numbers in a scenario are at most "
+            shown = f"{node:,}" if isinstance(node, int) else f"{node:g}"
+            out.append((path, f"{shown} is too large: numbers in a scenario are at most "
                               "1e9 in size"))
     return sorted(out, key=lambda item: [str(k) for k in item[0]])
 
