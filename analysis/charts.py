@@ -25,6 +25,7 @@ from matplotlib.patches import Patch
 from matplotlib.ticker import NullFormatter, PercentFormatter
 from scipy import stats as sps
 
+from analysis.atomic import atomic_write
 from analysis.fonts import font_rc, resolve_lang
 from analysis.labels import label, param_label, policy_name, tier_label, unit_label
 from analysis.metrics import HEADLINE_METRICS, metric_info
@@ -73,9 +74,9 @@ def save_figure(fig: Figure, stem: PathLike, dpi: int = 150) -> tuple[Path, Path
         stem = stem.with_suffix("")
     stem.parent.mkdir(parents=True, exist_ok=True)
     png, svg = stem.parent / f"{stem.name}.png", stem.parent / f"{stem.name}.svg"
-    with rc_context({"svg.fonttype": "path"}):
-        fig.savefig(png, dpi=dpi)
-        fig.savefig(svg)
+    with rc_context({"svg.fonttype": "path"}):  # atomically: never a 0-byte chart
+        atomic_write(png, lambda p: fig.savefig(p, dpi=dpi, format="png"))
+        atomic_write(svg, lambda p: fig.savefig(p, format="svg"))
     return png, svg
 
 

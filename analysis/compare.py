@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from analysis.atomic import atomic_write
 from analysis.stats import compare_paired
 
 COMPARISON_NAME = "comparison.csv"
@@ -25,7 +26,4 @@ def write_comparison(summary: pd.DataFrame, out_dir: Path | str, baseline: str |
     out.mkdir(parents=True, exist_ok=True)
     table = compare_paired(summary, baseline=baseline, confidence=confidence)
     path = out / COMPARISON_NAME
-    tmp = path.with_name(path.name + ".tmp")
-    table.to_csv(tmp, index=False)
-    tmp.replace(path)
-    return path
+    return atomic_write(path, lambda p: table.to_csv(p, index=False))

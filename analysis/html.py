@@ -21,6 +21,7 @@ from pathlib import Path
 from matplotlib import rc_context
 from matplotlib.figure import Figure
 
+from analysis.atomic import atomic_write
 from analysis.fonts import embedded_font_css, font_rc
 
 __all__ = ["CSS", "Chart", "escape", "figure_html", "html_table", "png_base64", "write_document"]
@@ -123,7 +124,4 @@ def write_document(path: Path, title: str, body: str, lang: str) -> Path:
         f"<title>{escape(title)}</title>\n<style>{font_css}\n{CSS}</style>\n</head>\n"
         f"<body>\n<main>\n{body}\n</main>\n</body>\n</html>\n"
     )
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(document, encoding="utf-8")
-    tmp.replace(path)
-    return path
+    return atomic_write(path, lambda p: p.write_text(document, encoding="utf-8"))

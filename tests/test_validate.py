@@ -147,8 +147,8 @@ def _content_lines(text: str) -> list[str]:
 @pytest.mark.parametrize("broken", BROKEN, ids=[p.stem for p in BROKEN])
 def test_broken_file_is_the_minimal_example_with_one_defect(broken: Path) -> None:
     text = broken.read_text(encoding="utf-8")
-    if broken.stem in ("empty_file", "not_a_mapping"):
-        return  # whole-file defects
+    if broken.stem in ("empty_file", "not_a_mapping") or broken.stem.startswith("yaml_"):
+        return  # whole-file defects (yaml_*: hostile YAML, limited before any model reads it)
     base = _content_lines(doc_minimal_example())
     diff = [line for line in difflib.unified_diff(base, _content_lines(text), lineterm="", n=0)
             if line[:1] in "+-" and not line.startswith(("+++", "---"))]

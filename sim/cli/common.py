@@ -15,7 +15,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from sim.policies import choice_problems, params_problems, split_label, terms_problems
-from sim.scenario.loader import Problem, ScenarioError, load_scenario, read_yaml
+from sim.run.budget import WorkEstimate, estimate_work, too_large
+from sim.run.output import OutputFolderError, discard_output, publish_output, stage_output
+from sim.scenario.loader import Problem, ScenarioError, read_yaml, validate_data
 from sim.scenario.scenario import Scenario
 
 if TYPE_CHECKING:
@@ -44,8 +46,8 @@ def load_checked(path: str, policies: Sequence[str | None] = (None,)) -> Scenari
     (``policy.*`` or ``policy_params.*``), or on the ``--policy`` option for a policy the file
     does not mention. Every ``policy_params`` entry is checked, used or not.
     """
-    scn = load_scenario(path)
-    _data, lines = read_yaml(Path(path))
+    data, lines = read_yaml(Path(path))
+    scn = validate_data(data, path, lines)
     problems: list[Problem] = []
 
     def add(where: str, keys: tuple[str | int, ...], message: str) -> None:
@@ -148,6 +150,9 @@ def run_options(p: argparse.ArgumentParser) -> None:
                    help="report language(s): en, zh or en,zh")
     p.add_argument("--baseline", default=None,
                    help="policy to compare against (default: the first policy)")
+    p.add_argument("--allow-large", action="store_true",
+                   help="run even when the work estimate says it will not fit in memory or "
+                        "time (see docs/outputs.md)")
     p.add_argument("--events", action="store_true",
                    help="also write the event log of every run: events.parquet, "
                         "events.jsonocel (OCEL 2.0), events.xes (docs/outputs.md)")
@@ -156,8 +161,6 @@ def run_options(p: argparse.ArgumentParser) -> None:
 def run_and_write(args: argparse.Namespace, policies: list[str | None]) -> int:
     """Run ``policies`` on the scenario of ``args``, write the outputs, print the headline and
     build the report (``govsim run`` and ``govsim compare``)."""
-    from sim.run.runner import run_scenario, write_outputs
-
     scn = load_checked(args.scenario, policies)
     if args.days is not None and args.days <= scn.calendar.warmup_days:
         raise UsageError(
@@ -168,7 +171,35 @@ def run_and_write(args: argparse.Namespace, policies: list[str | None]) -> int:
     events = getattr(args, "events", False)
     if events and not scn.has_closed_loop:
         raise UsageError("--events records the closed loop, which this scenario does not run")
+    check_baseline(args, [_label(scn, p) for p in policies])
+    check_work(estimate_work(scn, len(policies) * args.replications, args.days), args)
     out_dir = Path(args.out) if args.out else Path("results") / scn.name
+    try:
+        stage = stage_output(out_dir)
+    except OutputFolderError as exc:
+        raise UsageError(str(exc)) from None
+    try:
+        written, reports = _run_into(args, scn, policies, stage)
+    except BaseException:
+        discard_output(stage)
+        raise
+    publish_output(stage, out_dir)
+    for path in reports:
+        print(f"report: {(out_dir / path.name).resolve()}")
+    charts = ""
+    if reports:
+        dirs = [f"{charts_dir(out_dir, lang).name}/" for lang in langs(args)]
+        charts = f" (and every chart as PNG and SVG in {', '.join(dirs)})"
+    print(f"wrote {len(written)} files to {out_dir}/{charts}")
+    return 0
+
+
+def _run_into(args: argparse.Namespace, scn: Scenario, policies: list[str | None],
+              out_dir: Path) -> tuple[list[Path], list[Path]]:
+    """Run and write every output and report into ``out_dir``; (files written, reports)."""
+    from sim.run.runner import run_scenario, write_outputs
+
+    events = getattr(args, "events", False)
     runset = run_scenario(scn, policies, args.replications, args.seed, args.days,
                           scenario_file=args.scenario, progress=not args.quiet,
                           events=out_dir / "events.parquet" if events else None)
@@ -181,18 +212,37 @@ def run_and_write(args: argparse.Namespace, policies: list[str | None]) -> int:
     for workflow in runset.workflows():
         if workflow.headline:
             print(headline_table(summary, workflow.headline))
-    charts = ""
+    reports: list[Path] = []
     if getattr(args, "report", True) and not _reported(runset.scenario):
         print("no report: the report covers the built-in workflows (the closed loop, service "
               "applications), which this scenario does not run")
     elif getattr(args, "report", True):
-        reports = build_reports(out_dir, args)
+        reports = build_reports(out_dir, args, announce=False)
         written.extend(reports)
-        if reports:
-            dirs = [f"{charts_dir(out_dir, lang).name}/" for lang in langs(args)]
-            charts = f" (and every chart as PNG and SVG in {', '.join(dirs)})"
-    print(f"wrote {len(written)} files to {out_dir}/{charts}")
-    return 0
+    return written, reports
+
+
+def _label(scn: Scenario, label: str | None) -> str:
+    """The label a run of ``label`` carries in the outputs (the scenario's own for None)."""
+    if label is None:
+        return scn.policy_spec().label
+    return scn.policy_spec(*split_label(label)).label
+
+
+def check_baseline(args: argparse.Namespace, labels: Sequence[str]) -> None:
+    """``--baseline`` must name a policy that runs (checked before any simulation)."""
+    baseline = getattr(args, "baseline", None)
+    if baseline is not None and baseline not in labels:
+        raise UsageError(f"--baseline {baseline!r} is not one of the policies run: "
+                         f"{', '.join(labels)}")
+
+
+def check_work(estimate: WorkEstimate, args: argparse.Namespace) -> None:
+    """Refuse work that cannot fit (memory, hours of events) unless ``--allow-large``."""
+    reason = too_large(estimate)
+    if reason is not None and not getattr(args, "allow_large", False):
+        raise UsageError(f"{reason}; reduce the demand, teams, days or replications, or add "
+                         "--allow-large to run it anyway")
 
 
 def _reported(scn: Scenario) -> bool:
@@ -239,7 +289,7 @@ def charts_dir(out_dir: Path, lang: str) -> Path:
     return out_dir / ("charts" if lang == "en" else f"charts_{lang}")
 
 
-def build_reports(out_dir: Path, args: argparse.Namespace) -> list[Path]:
+def build_reports(out_dir: Path, args: argparse.Namespace, announce: bool = True) -> list[Path]:
     """The HTML report of ``out_dir`` in every language of ``--lang``; their paths."""
     try:
         from analysis.report import build_report
@@ -249,8 +299,9 @@ def build_reports(out_dir: Path, args: argparse.Namespace) -> list[Path]:
     for lang in langs(args):
         paths.append(build_report(out_dir, lang=lang, baseline=args.baseline,
                                   charts_dir=charts_dir(out_dir, lang)))
-    for path in paths:
-        print(f"report: {path.resolve()}")
+    if announce:
+        for path in paths:
+            print(f"report: {path.resolve()}")
     return paths
 
 

@@ -1,14 +1,26 @@
 """The ``govsim`` command: its parser and the entry point; each command is a module of its own.
 
-``main`` turns bad input into one line per problem and exit code 2, and an interrupt into exit
-code 130 (finished files are kept).
+``main`` is the one error path of the command line. What reaches it is either
+
+* bad input (a file, an option): one line per problem, exit code 2;
+* the environment refusing (a disk full, a folder that cannot be written, memory): one line
+  naming what failed, exit code 1;
+* a run stopped by the watchdog (no progress in simulated time): one line, exit code 2;
+* an interrupt: exit code 130 (finished files are kept);
+* anything else, a bug in govsim: one line saying so and where the traceback was written
+  (a log file in the temporary folder), exit code 1 — never a raw traceback on the terminal.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
+import tempfile
+import time
+import traceback
 from collections.abc import Sequence
+from pathlib import Path
 
 from sim import __version__
 from sim.cli import (
@@ -24,6 +36,7 @@ from sim.cli import (
     warmup,
 )
 from sim.cli.common import UsageError, fail
+from sim.engine import SimulationStalled
 from sim.scenario.loader import ScenarioError
 
 #: the commands in the order ``govsim --help`` lists them
@@ -43,6 +56,7 @@ class _HelpFormatter(argparse.HelpFormatter):
             shown = ",".join(default) if isinstance(default, list | tuple) else default
             text += f" (default: {shown})"
         return text
+EXIT_FAILED = 1
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -62,15 +76,43 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    name = f"govsim {args.command}"
     try:
         return int(args.func(args) or 0)
     except ScenarioError as exc:
         return fail([str(p) for p in exc.problems])
     except UsageError as exc:
-        return fail([f"govsim {args.command}: {exc}"])
+        return fail([f"{name}: {exc}"])
+    except SimulationStalled as exc:
+        return fail([f"{name}: {exc}"])
     except KeyboardInterrupt:
         print("interrupted; finished files are kept", file=sys.stderr)
         return 130
+    except MemoryError:
+        print(f"{name}: out of memory; run fewer replications, fewer days or a smaller "
+              "scenario", file=sys.stderr)
+        return EXIT_FAILED
+    except OSError as exc:
+        where = f"{exc.filename}: " if exc.filename else ""
+        print(f"{name}: {where}{exc.strerror or exc}", file=sys.stderr)
+        return EXIT_FAILED
+    except Exception as exc:  # a bug: say so in one line, keep the traceback in a file
+        log = bug_report(exc, sys.argv if argv is None else ["govsim", *argv])
+        print(f"{name}: internal error ({type(exc).__name__}: {exc}); this is a bug in govsim, "
+              f"please report it with {log}", file=sys.stderr)
+        return EXIT_FAILED
+
+
+def bug_report(exc: BaseException, argv: Sequence[str]) -> Path:
+    """Write the traceback of ``exc`` with the command line and versions to a log file in the
+    temporary folder; its path."""
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    path = Path(tempfile.gettempdir()) / f"govsim-bug-{stamp}-{os.getpid()}.log"
+    text = (f"govsim {__version__}, Python {sys.version.split()[0]}\n"
+            f"command: {' '.join(argv)}\n\n"
+            + "".join(traceback.format_exception(exc)))
+    path.write_text(text, encoding="utf-8")
+    return path
 
 
 if __name__ == "__main__":

@@ -16,7 +16,14 @@ from types import FrameType
 
 from pydantic import ValidationError
 
-from sim.cli.common import UsageError, build_reports, lang_list, positive_int
+from sim.cli.common import (
+    UsageError,
+    build_reports,
+    check_baseline,
+    check_work,
+    lang_list,
+    positive_int,
+)
 from sim.run.executors import DaskUnavailable, default_workers
 from sim.run.experiment import Experiment, TargetSpec, load_experiment, parse_halfwidth
 from sim.run.sweep import (
@@ -50,6 +57,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                    help="report language(s): en, zh or en,zh")
     p.add_argument("--baseline", default=None,
                    help="policy to compare against (default: the first policy)")
+    p.add_argument("--allow-large", action="store_true",
+                   help="run even when the work estimate says a run will not fit")
     p.set_defaults(func=command)
 
 
@@ -92,6 +101,10 @@ def command(args: argparse.Namespace) -> int:
         except ImportError:
             message = "--dask needs dask.distributed: pip install 'dask[distributed]'"
             raise UsageError(message) from None
+    check_baseline(args, exp.policies)
+    work = exp.work(1 if args.dask else (args.workers or default_workers()))
+    if work is not None:
+        check_work(work, args)
     out = Path(args.out) if args.out else Path("results") / exp.name
     n_conf, n_pol = len(exp.configurations), len(exp.policies)
     reps = (f"{exp.spec.replications}+ replications (target ±{target.halfwidth} on "

@@ -25,7 +25,7 @@ import numpy as np
 import simpy
 
 from sim.calendar import DailyWindow, WorkingCalendar
-from sim.engine import Environment, Ticker, bucket_h_for, quiet_gc
+from sim.engine import Environment, Ticker, bucket_h_for, progress_watchdog, quiet_gc
 from sim.model.units import Units
 from sim.model.workflow import Feed, Workflow, registered_workflows
 from sim.scenario.base import Deadline, parse_window
@@ -33,6 +33,11 @@ from sim.scenario.closed_loop import PolicySpec
 from sim.scenario.scenario import Scenario
 from sim.stochastic.arrivals import PiecewiseRate, build_rate, iter_arrival_chunks
 from sim.stochastic.streams import Streams
+
+#: what makes a run loop without simulated time moving (the watchdog's hint)
+ZERO_TIME_CAUSE = ("work that takes no time and repeats, e.g. reopening (evaluation.reopen_p, "
+                   "max_reopens) while handling, travel and verification all take zero hours; "
+                   "give the repeated stages a positive duration")
 
 __all__ = ["Model", "RunResult"]
 
@@ -163,7 +168,8 @@ class Model:
 
     def _run(self, started: float) -> RunResult:
         """:meth:`run` inside the garbage-collection guard."""
-        self.env.run(until=self.horizon_h)
+        with progress_watchdog(self.env, ZERO_TIME_CAUSE):
+            self.env.run(until=self.horizon_h)
         self.units.finish(self.horizon_h)
         items: dict[str, Columns] = {}
         counts: dict[str, float] = {}

@@ -33,6 +33,7 @@ from pydantic import (
 
 from sim.model.workflow import registered_workflows
 from sim.policies import params_problems, policy_problems, split_label, terms_problems
+from sim.run.budget import WorkEstimate, estimate_work
 from sim.run.runner import resolve_policy
 from sim.scenario.loader import (
     PathKey,
@@ -166,6 +167,47 @@ class ExperimentSpec(_Strict):
         return value
 
 
+#: the most configurations one experiment may expand to (each is validated before anything
+#: runs; a larger grid is almost always a mistake, and would take long to check)
+MAX_CONFIGURATIONS = 10_000
+
+
+def _kind(value: Any) -> str:
+    """How a swept value is written: a number, text, true/false, a list, a mapping, nothing."""
+    if isinstance(value, bool):
+        return "true/false"
+    if isinstance(value, int | float):
+        return "numbers"
+    if isinstance(value, str):
+        return "text"
+    if isinstance(value, list):
+        return "lists"
+    if isinstance(value, dict):
+        return "mappings"
+    return "nothing" if value is None else type(value).__name__
+
+
+def _retyped(written: Any, validated: Any) -> str | None:
+    """Why a written value the schema converted silently is refused (``'0.8'`` for a number,
+    ``true`` for a number), or None: a swept value must be written as its field's type, since
+    it is also a column of runs.parquet."""
+    if _kind(written) == "text" and _kind(validated) in ("numbers", "true/false"):
+        return f"{written!r} is text; write it without quotes"
+    if _kind(written) == "true/false" and _kind(validated) == "numbers":
+        return f"{str(written).lower()} is not a number"
+    return None
+
+
+def _at(data: Any, keys: PathKey) -> Any:
+    node = data
+    for key in keys:
+        try:
+            node = node[key]
+        except (KeyError, IndexError, TypeError):
+            return None
+    return node
+
+
 @dataclass(frozen=True)
 class Configuration:
     """One point of the grid: the swept values and the resolved scenario they give."""
@@ -174,6 +216,7 @@ class Configuration:
     params: dict[str, Any]
     scenario: dict[str, Any]
     scenario_json: str
+    work: WorkEstimate | None = None  # of one run (days: the experiment's or the horizon)
 
 
 @dataclass
@@ -198,6 +241,15 @@ class Experiment:
     @property
     def params(self) -> list[str]:
         return list(self.spec.grid)
+
+    def work(self, workers: int) -> WorkEstimate | None:
+        """The work of the whole sweep: its largest run, ``workers`` of them in memory at once."""
+        known = [c.work for c in self.configurations if c.work is not None]
+        if not known:
+            return None
+        largest = max(known, key=lambda w: w.memory_bytes)
+        return WorkEstimate(largest.cases_per_run, largest.workers, self.n_runs(),
+                            largest.memory_bytes * min(workers, self.n_runs()))
 
     def n_runs(self, replications: int | None = None) -> int:
         reps = self.spec.replications if replications is None else replications
@@ -234,6 +286,8 @@ def _set_with_parents(data: dict[str, Any], overrides: Mapping[str, Any]) -> dic
             if isinstance(node, dict):
                 if node.get(key) is None and not isinstance(keys[depth + 1], int):
                     node[key] = {}
+                if key not in node:
+                    break  # apply_overrides reports the bad path
                 node = node[key]
             elif isinstance(node, list) and isinstance(key, int) and -len(node) <= key < len(node):
                 node = node[key]
@@ -320,17 +374,42 @@ def make_experiment(data: Any, name: str = "<experiment>",
                              _line_for(("policies",), index)))
 
     keys = list(spec.grid)
+    n_grid = math.prod(len(values) for values in spec.grid.values())
+    if n_grid > MAX_CONFIGURATIONS:
+        sizes = " × ".join(str(len(v)) for v in spec.grid.values())
+        problems.add(Problem(name, ("grid",), f"{n_grid:,} configurations ({sizes}); an "
+                             f"experiment may have at most {MAX_CONFIGURATIONS:,}: sweep fewer "
+                             "values or split it", _line_for(("grid",), index)))
+        problems.raise_if_any()
+    for key, values in spec.grid.items():
+        kinds = {_kind(v) for v in values}
+        if len(kinds) > 1:
+            grid_at: PathKey = ("grid", key)
+            mix = " and ".join(sorted(kinds))
+            problems.add(Problem(name, grid_at, f"the values mix {mix}; give values of one kind",
+                                 _line_for(grid_at, index)))
     where: dict[str, PathKey] = {k: ("grid", k) for k in keys}
     where.update({k: ("overrides", k) for k in spec.overrides if k not in where})
     configurations: list[Configuration] = []
-    for n, values in enumerate(itertools.product(*(spec.grid[k] for k in keys))):
-        params = dict(zip(keys, values, strict=True))
-        value_at = {k: (*where[k], spec.grid[k].index(v)) for k, v in params.items()}
+    positions = itertools.product(*(range(len(spec.grid[k])) for k in keys))
+    for n, position in enumerate(positions):
+        params = {k: spec.grid[k][i] for k, i in zip(keys, position, strict=True)}
+        value_at = {k: (*where[k], i) for k, i in zip(keys, position, strict=True)}
         overrides = {**spec.overrides, **params}
         config = _configuration(n, params, overrides, base, scn_name, scn_index, name, index,
-                                where, value_at, known if spec.policies else [], problems)
+                                where, value_at, known if spec.policies else [], problems,
+                                spec.days)
         if config is not None:
             configurations.append(config)
+    if spec.days is not None:
+        for config in configurations:
+            warmup = config.scenario["calendar"]["warmup_days"]
+            if spec.days <= warmup:
+                problems.add(Problem(name, ("days",), f"{spec.days:g} days is not longer than "
+                                     f"the warm-up (calendar.warmup_days = {warmup:g}): every "
+                                     "case would be excluded from the statistics",
+                                     _line_for(("days",), index)))
+                break
     problems.raise_if_any()
     if not labels:
         labels = [Scenario.model_validate(configurations[0].scenario).policy.label]
@@ -341,14 +420,15 @@ def _configuration(n: int, params: dict[str, Any], overrides: dict[str, Any],
                    base: dict[str, Any], scn_name: str, scn_index: dict[PathKey, int],
                    name: str, index: dict[PathKey, int], where: dict[str, PathKey],
                    value_at: dict[str, PathKey], policies: list[str],
-                   problems: _Problems) -> Configuration | None:
+                   problems: _Problems, days: float | None) -> Configuration | None:
     """Resolve and check one configuration; record its problems (mapped to the experiment
     file when an override caused them) and return None if there were any."""
     paths = {k: parse_dotted(k) for k in overrides}
 
     def blame(path: PathKey, message: str) -> None:
         for dotted, keys in paths.items():
-            if _touches(path, keys):
+            created = keys[:len(path)] == path and _at(base, path) is None  # a parent it made
+            if _touches(path, keys) or created:
                 at = value_at.get(dotted, where[dotted])
                 text = message if path == keys else f"{format_path(path)}: {message}"
                 if dotted in value_at and "(got " not in text:
@@ -396,5 +476,13 @@ def _configuration(n: int, params: dict[str, Any], overrides: dict[str, Any],
     if not ok:
         return None
     dump = scn.model_dump(mode="json")
-    return Configuration(n, params, dump, canonical_json(dump))
+    for dotted, keys in paths.items():
+        retyped = _retyped(overrides[dotted], _at(dump, keys))
+        if retyped is not None:
+            at = value_at.get(dotted, where[dotted])
+            problems.add(Problem(name, at, retyped, _line_for(at, index)))
+            ok = False
+    if not ok:
+        return None
+    return Configuration(n, params, dump, canonical_json(dump), estimate_work(scn, 1, days))
 

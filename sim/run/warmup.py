@@ -26,6 +26,7 @@ from typing import Literal
 
 import numpy as np
 
+from sim.run.output import atomic_write
 from sim.scenario.scenario import Scenario
 
 __all__ = [
@@ -264,6 +265,6 @@ def plot_warmup(suggestion: WarmupSuggestion, path: str | Path, title: str = "")
     bottom.grid(alpha=0.3)
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=110)
+    atomic_write(path, lambda p: fig.savefig(p, dpi=110, format=path.suffix.lstrip(".") or "png"))
     plt.close(fig)
     return path

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 import math
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -80,11 +81,12 @@ def _line_index(node: yaml.Node, path: PathKey, index: dict[PathKey, int],
     if isinstance(node, yaml.MappingNode):
         seen: set[Any] = set()
         for key_node, value_node in node.value:
+            if not isinstance(key_node, yaml.ScalarNode):
+                continue  # a list or mapping as a key: the models report it
             key = key_node.value
-            if isinstance(key_node, yaml.ScalarNode):
-                if key in seen:
-                    duplicates.append(((*path, key), key_node.start_mark.line + 1))
-                seen.add(key)
+            if key in seen:
+                duplicates.append(((*path, key), key_node.start_mark.line + 1))
+            seen.add(key)
             index[(*path, key)] = key_node.start_mark.line + 1
             _line_index(value_node, (*path, key), index, duplicates)
             index[(*path, key)] = key_node.start_mark.line + 1
@@ -101,18 +103,132 @@ def _line_for(path: PathKey, index: dict[PathKey, int]) -> int | None:
     return None
 
 
+#: limits on what a YAML file may ask of the parser (a hostile or broken file must not hang or
+#: exhaust memory): its size, its nesting and how much aliases (``*name``) may add to it
+MAX_FILE_BYTES = 64 * 1024 * 1024
+MAX_DEPTH = 64
+MAX_ALIAS_NODES = 100_000
+
+_BaseLoader: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when installed
+
+
+def _timestamp(loader: Any, node: yaml.ScalarNode) -> Any:
+    """A date, or its text when it does not exist (2025-02-30): the field that reads it then
+    reports a clear error with its path and line."""
+    try:
+        return yaml.constructor.SafeConstructor.construct_yaml_timestamp(loader, node)
+    except ValueError:
+        return loader.construct_scalar(node)
+
+
+class _Loader(_BaseLoader):
+    """The safe loader (libyaml's when installed), reading dates that do not exist as text."""
+
+
+class _PyLoader(yaml.SafeLoader):
+    """The pure-Python safe loader: its error messages are the ones documented."""
+
+
+for _cls in (_Loader, _PyLoader):
+    _cls.add_constructor("tag:yaml.org,2002:timestamp", _timestamp)
+
+
+def _shape_problem(root: yaml.Node) -> tuple[str, int] | None:
+    """Too deep, recursive or alias-bombed: (message, line) of the first such problem, else None.
+
+    One iterative pass over the node graph (aliases share nodes), memoising each node's height
+    and expanded size, so a billion-laughs file is measured without being expanded.
+    """
+    if not isinstance(root, yaml.CollectionNode):
+        return None
+    height: dict[int, int] = {}  # of collection nodes; a scalar is 1 high and 1 node
+    size: dict[int, int] = {}
+    written = 0
+    on_path: set[int] = set()
+    stack: list[tuple[yaml.Node, bool]] = [(root, False)]
+    while stack:
+        node, done = stack.pop()
+        key = id(node)
+        children = ([n for pair in node.value for n in pair]
+                    if isinstance(node, yaml.MappingNode) else node.value)
+        if done:
+            on_path.discard(key)
+            high, total = 0, 1
+            for child in children:
+                if isinstance(child, yaml.CollectionNode):
+                    high = max(high, height[id(child)])
+                    total += size[id(child)]
+                else:
+                    high = max(high, 1)
+                    total += 1
+            height[key], size[key] = high + 1, total
+            continue
+        if key in height:
+            continue
+        if key in on_path:
+            return ("an alias refers to a node that contains it (a recursive structure)",
+                    node.start_mark.line + 1)
+        on_path.add(key)
+        if len(on_path) > MAX_DEPTH:
+            return (f"nesting deeper than {MAX_DEPTH} levels", node.start_mark.line + 1)
+        stack.append((node, True))
+        written += 1
+        for child in children:
+            if isinstance(child, yaml.CollectionNode):
+                if id(child) not in height:
+                    stack.append((child, False))
+            else:
+                written += 1
+    added = size[id(root)] - written
+    if added > MAX_ALIAS_NODES:
+        return (f"aliases (*name) expand the document by {added:,} nodes (more than "
+                f"{MAX_ALIAS_NODES:,}); write the values out or use fewer nested aliases", 1)
+    return None
+
+
+def _parse(text: str, loader_class: type) -> tuple[Any, Any]:
+    """The node tree and the data of ``text``, its shape checked before it is constructed."""
+    loader = loader_class(text)
+    try:
+        node = loader.get_single_node()
+        shape = _shape_problem(node) if node is not None else None
+        if shape is not None:
+            raise ScenarioError([Problem("", (), shape[0], shape[1])])
+        return node, (loader.construct_document(node) if node is not None else None)
+    finally:
+        loader.dispose()
+
+
 def read_yaml(path: Path) -> tuple[Any, dict[PathKey, int]]:
-    """Parse YAML, returning the data and a path → line index. Raises ScenarioError."""
+    """Parse YAML, returning the data and a path → line index. Raises ScenarioError.
+
+    The file is parsed once (libyaml when available) and limited in size, nesting and alias
+    expansion (:data:`MAX_FILE_BYTES`, :data:`MAX_DEPTH`, :data:`MAX_ALIAS_NODES`).
+    """
     name = str(path)
     try:
+        if path.stat().st_size > MAX_FILE_BYTES:
+            limit = MAX_FILE_BYTES // 2**20
+            raise ScenarioError([Problem(name, (), f"file is larger than {limit} MB")])
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
-        raise ScenarioError([Problem(name, (), f"cannot read file: {exc.strerror}")]) from None
+        reason = exc.strerror or str(exc)
+        raise ScenarioError([Problem(name, (), f"cannot read file: {reason}")]) from None
     except UnicodeDecodeError:
         raise ScenarioError([Problem(name, (), "file is not UTF-8 text")]) from None
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
+        try:
+            node, data = _parse(text, _Loader)
+        except yaml.YAMLError as fast_error:
+            try:  # word the error as the pure-Python parser does (the documented messages)
+                _parse(text, _PyLoader)
+            except (yaml.YAMLError, ScenarioError) as exc:
+                raise exc from None
+            except RecursionError:
+                pass
+            raise fast_error from None
+    except ScenarioError as exc:
+        raise ScenarioError([Problem(name, (), p.message, p.line) for p in exc.problems]) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else None
@@ -163,6 +279,39 @@ def apply_overrides(data: dict[str, Any], overrides: dict[str, Any]) -> dict[str
     return out
 
 
+#: the largest magnitude of any number in a scenario: beyond it no parameter (a rate, a team, a
+#: duration in hours, a coefficient of variation) describes a simulable area, and arithmetic on
+#: it overflows or allocates without bound
+MAX_MAGNITUDE = 1e9
+_NUMBER_TEXT = re.compile(r"^\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*$")
+
+
+def number_problems(data: Any) -> list[tuple[PathKey, str]]:
+    """Every number in ``data`` that is not finite or larger than :data:`MAX_MAGNITUDE`: the
+    one rule for all numeric fields, free-form ``policy_params`` included (path, message)."""
+    out: list[tuple[PathKey, str]] = []
+    stack: list[tuple[PathKey, Any]] = [((), data)]
+    while stack:
+        path, node = stack.pop()
+        if isinstance(node, dict):
+            stack.extend(((*path, k), v) for k, v in node.items() if isinstance(k, str | int))
+        elif isinstance(node, list):
+            stack.extend(((*path, i), v) for i, v in enumerate(node))
+        elif isinstance(node, str) and _NUMBER_TEXT.match(node):
+            number = float(node)  # '1e200' (PyYAML reads 1e200 as text); the models accept it
+            if not abs(number) <= MAX_MAGNITUDE:
+                out.append((path, f"{node} is too large: numbers in a scenario are at most "
+                                  "1e9 in size"))
+        elif isinstance(node, float) and not math.isfinite(node):
+            out.append((path, f"numbers must be finite (got {node!r})"))
+        elif isinstance(node, int | float) and not isinstance(node, bool) and (
+                abs(node) > MAX_MAGNITUDE):
+            shown = f"{node:,}" if isinstance(node, int) else f"{node:g}"
+            out.append((path, f"{shown} is too large: numbers in a scenario are at most "
+                              "1e9 in size"))
+    return sorted(out, key=lambda item: [str(k) for k in item[0]])
+
+
 def validate_data(
     data: Any, name: str, index: dict[PathKey, int] | None = None
 ) -> Scenario:
@@ -170,6 +319,9 @@ def validate_data(
     index = index or {}
     if not isinstance(data, dict):
         raise ScenarioError([Problem(name, (), "a scenario must be a YAML mapping", 1)])
+    numbers = number_problems(data)
+    if numbers:
+        raise ScenarioError([Problem(name, p, m, _line_for(p, index)) for p, m in numbers])
     version = data.get("version")
     if type(version) is not int or version != 1:  # True == 1 in Python; a bool is no version
         got = data.get("version", "missing")

@@ -304,7 +304,8 @@ class Optimisation:
         exp = self.experiment
         return _configuration(n, params, overrides, exp.base_scenario, exp.scenario_file,
                               self._scn_index, self.file, self._index, self._where, value_at,
-                              exp.policies if self.spec.policy else [], problems)
+                              exp.policies if self.spec.policy else [], problems,
+                              self.spec.days)
 
 
 def load_optimisation(path: str | Path) -> Optimisation:

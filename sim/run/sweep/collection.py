@@ -96,7 +96,8 @@ def collect_runs(out_dir: str | Path, exp: Experiment, reps: Mapping[int, int] |
     """Write ``runs.parquet`` from the per-run files, in plan order, streaming in row groups.
 
     Two passes over the small JSON records (types first, then rows) keep memory at one chunk.
-    Parameter values that are not scalars (lists, mappings) are stored as JSON text.
+    Parameter values that are not scalars (lists, mappings), or that share a column with text,
+    are stored as JSON text.
     """
     out = Path(out_dir)
     reps = reps or {c.index: exp.spec.replications for c in exp.configurations}
@@ -111,13 +112,16 @@ def collect_runs(out_dir: str | Path, exp: Experiment, reps: Mapping[int, int] |
         kinds = {name: set() for name in
                  ["config", *exp.params, "policy", "replication", "seed", "status", "error"]}
     schema = pa.schema([(name, _arrow_type(k, name)) for name, k in kinds.items()])
-    as_text = {name for name, k in kinds.items() if "other" in k}
+    # a text column holds every non-null value as text (a number beside text would not fit)
+    as_text = {name for name, k in kinds.items()
+               if pa.types.is_string(schema.field(name).type) and k - {"str"}}
 
     def convert(row: dict[str, Any]) -> dict[str, Any]:
         for name in as_text:
             value = row.get(name)
             if value is not None and not isinstance(value, str):
-                row[name] = json.dumps(value, ensure_ascii=False, sort_keys=True)
+                row[name] = json.dumps(value, ensure_ascii=False, sort_keys=True,
+                                       default=str)
         return row
 
     def write(path: Path) -> None:

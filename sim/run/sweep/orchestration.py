@@ -157,7 +157,29 @@ def _has_runs(out: Path) -> bool:
     return (out / RUNS_FILE).exists()
 
 
+def _check_folder(out: Path, exp: Experiment) -> None:
+    """A sweep goes to a new folder, or to one holding a sweep of the same experiment: never
+    into the outputs of a run, of a compare or of another experiment (they would be merged)."""
+    if out.exists() and not out.is_dir():
+        raise SweepExists(f"--out {out} is a file, not a folder")
+    try:
+        old = json.loads((out / PROVENANCE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return
+    if not isinstance(old, dict):
+        return
+    if old.get("kind") != "sweep":
+        raise SweepExists(f"{out} holds the outputs of a govsim run or compare, not a sweep; "
+                          "choose another --out")
+    name = old.get("experiment_name")
+    if name != exp.name:
+        raise SweepExists(f"{out} holds a sweep of experiment {name!r} "
+                          f"({old.get('experiment_file', '?')}), not of {exp.name!r} "
+                          f"({exp.file}); choose another --out")
+
+
 def _prepare(out: Path, exp: Experiment, resume: bool, log: Callable[[str], None]) -> None:
+    _check_folder(out, exp)
     if _has_runs(out) and not resume:
         raise SweepExists(f"{out} already holds a sweep; add --resume to continue it "
                           "or choose another --out")
