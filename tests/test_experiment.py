@@ -197,3 +197,38 @@ def test_experiment_from_a_dict_without_policies_runs_the_scenario_own() -> None
     twice = make_experiment(data, "inline", base_dir=TINY.parent)
     assert twice.configurations[0].scenario_json == twice.configurations[1].scenario_json
     assert json.loads(twice.configurations[0].scenario_json)["arrivals"]["scale"] == 1.0
+
+
+def test_a_run_is_keyed_by_the_policy_parameters_it_reads() -> None:
+    exp = load_experiment(ROOT / "experiments" / "whistle_deadline.yaml")
+    manual = {c.run_json("manual+transfer") for c in exp.configurations}
+    whistle = {c.run_json("manual+whistle") for c in exp.configurations}
+    assert len(manual) == 1  # the swept whistle deadline cannot change a transfer run
+    assert len(whistle) == len(exp.configurations) == 3
+    view = json.loads(exp.configurations[0].run_json("algorithmic+whistle"))
+    assert sorted(view["policy_params"]) == ["algorithmic", "whistle"]
+    full = json.loads(exp.configurations[0].scenario_json)
+    assert {k: v for k, v in full.items() if k != "policy_params"} == {
+        k: v for k, v in view.items() if k != "policy_params"}
+
+
+def test_runs_identical_by_construction_run_once(tmp_path: Path) -> None:
+    from sim.run.sweep import run_sweep
+
+    data = yaml.safe_load(TINY.read_text(encoding="utf-8"))
+    data["scenario"] = str(SCENARIO)
+    data["policies"] = ["manual+transfer", "manual+whistle"]
+    data["grid"] = {"policy_params.whistle.report_deadline_h": [2, 24]}
+    data["replications"] = 3
+    path = tmp_path / "exp.yaml"
+    path.write_text(yaml.safe_dump(data), encoding="utf-8")
+    outcome = run_sweep(load_experiment(path), tmp_path / "out", workers=1)
+    assert outcome.computed == 3 + 2 * 3  # transfer once per replication, whistle per value
+    import pandas as pd
+
+    runs = pd.read_parquet(tmp_path / "out" / "runs.parquet")
+    assert len(runs) == 2 * 2 * 3  # every configuration still has its rows
+    base = runs[runs["policy"] == "manual+transfer"].sort_values(["config", "replication"])
+    first, second = (base[base["config"] == c].drop(columns=["config", "key",
+                     "policy_params.whistle.report_deadline_h", "wall_time_s"]) for c in (0, 1))
+    pd.testing.assert_frame_equal(first.reset_index(drop=True), second.reset_index(drop=True))

@@ -217,6 +217,31 @@ class Configuration:
     scenario: dict[str, Any]
     scenario_json: str
     work: WorkEstimate | None = None  # of one run (days: the experiment's or the horizon)
+    _views: dict[str, str] = field(default_factory=dict, repr=False, compare=False)
+
+    def run_json(self, policy: str) -> str:
+        """The scenario as a run of ``policy`` reads it, as canonical JSON (the run's key).
+
+        ``policy_params`` keeps only the entries of the policies the label runs: a baseline
+        that never reads the whistle's parameters gets one key, and so one run, for every
+        swept value of them (they cannot change its result)."""
+        view = self._views.get(policy)
+        if view is None:
+            view = self._views[policy] = canonical_json(policy_view(self.scenario, policy))
+        return view
+
+
+def policy_view(scenario: dict[str, Any], policy: str) -> dict[str, Any]:
+    """``scenario`` (a resolved dump) with ``policy_params`` cut to the policies ``policy``
+    runs (its dispatch and escalation; the scenario's own where the label leaves them out).
+    Only :meth:`Scenario.policy_spec` reads ``policy_params``, so the cut changes no result."""
+    entries = scenario.get("policy_params")
+    own = scenario.get("policy")
+    if not entries or not isinstance(own, dict):
+        return scenario
+    dispatch, escalation, _terms = split_label(policy)
+    names = {dispatch or own["dispatch"]["name"], escalation or own["escalation"]["name"]}
+    return {**scenario, "policy_params": {k: v for k, v in entries.items() if k in names}}
 
 
 @dataclass

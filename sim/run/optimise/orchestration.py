@@ -117,7 +117,7 @@ def run_optimisation(opt: Optimisation, out_dir: str | Path, *, workers: int | N
                 for config, request in zip(configs, requests, strict=True):
                     got = []
                     for k in request.replications():
-                        key = run_key(config.scenario_json, policy, replication_seed(seed, k),
+                        key = run_key(config.run_json(policy), policy, replication_seed(seed, k),
                                       days)
                         path = out / RUNS_DIR / f"{key}.json"
                         if not path.exists():

@@ -44,7 +44,7 @@ def _iter_records(out: Path, exp: Experiment, reps: Mapping[int, int]) -> Iterat
     for config in exp.configurations:
         for policy in exp.policies:
             for k in range(reps.get(config.index, exp.spec.replications)):
-                key = run_key(config.scenario_json, policy, replication_seed(seed, k), days)
+                key = run_key(config.run_json(policy), policy, replication_seed(seed, k), days)
                 path = record_path(out, key)
                 if path is None:
                     continue

@@ -326,7 +326,7 @@ def _run_round(exp: Experiment, out: Path, active: Sequence[Configuration],
         for config in active:
             for policy in exp.policies:
                 for k in range(reps[config.index], upto[config.index]):
-                    key = run_key(config.scenario_json, policy, replication_seed(seed, k), days)
+                    key = run_key(config.run_json(policy), policy, replication_seed(seed, k), days)
                     yield config, policy, k, key
 
     planned = sum(1 for _ in items())
