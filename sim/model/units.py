@@ -16,6 +16,7 @@ import numpy as np
 import simpy
 
 from sim.calendar import DailyWindow, on_intervals
+from sim.model.call_queue import CallQueue
 from sim.model.team import Team, Worker
 from sim.scenario.base import ShiftPattern
 from sim.scenario.scenario import Scenario
@@ -123,8 +124,11 @@ class Units:
         ]
         self.hotline: Team | None = None
         if org.hotline is not None:
+            # callers who may hang up wait in a line they can leave (a CallQueue)
+            patient = org.hotline.callers is None or org.hotline.callers.patience is None
             self.hotline = self._team("hotline", "hotline", org.hotline.operators,
-                                      org.hotline.shift, 0.0, 0.0, 1.0)
+                                      org.hotline.shift, 0.0, 0.0, 1.0,
+                                      Team if patient else CallQueue)
         self.dispatch_desk: Team | None = None
         if org.dispatch_desk is not None:
             self.dispatch_desk = self._team("dispatch", "dispatch", org.dispatch_desk.dispatchers,
@@ -147,8 +151,8 @@ class Units:
         return cached
 
     def _team(self, name: str, kind: str, size: int, shift: str, x_km: float, y_km: float,
-              speed_kmh: float) -> Team:
-        team = Team(self.env, name, kind, size, self.intervals(shift), x_km, y_km, speed_kmh,
+              speed_kmh: float, cls: type[Team] = Team) -> Team:
+        team = cls(self.env, name, kind, size, self.intervals(shift), x_km, y_km, speed_kmh,
                     self.trace, drive_shifts=False)
         team.assignments = self.assignments
         self.teams.append(team)

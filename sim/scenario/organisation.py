@@ -7,7 +7,15 @@ import math
 
 from pydantic import Field, NonNegativeInt, PositiveFloat, PositiveInt, model_validator
 
-from sim.scenario.base import SKILLS_DESCRIPTION, Identifier, Point, Skills, Strict, TeamSpec
+from sim.scenario.base import (
+    SKILLS_DESCRIPTION,
+    Identifier,
+    Point,
+    Probability,
+    Skills,
+    Strict,
+    TeamSpec,
+)
 from sim.stochastic.distributions import Distribution
 
 
@@ -63,12 +71,45 @@ class Department(Strict):
     skills: Skills = Field(default_factory=dict, description=SKILLS_DESCRIPTION)
 
 
+class Retrial(Strict):
+    """A caller who hung up calls again (重拨) with probability ``p`` after ``delay``."""
+
+    p: Probability
+    delay: Distribution
+
+
+class Callers(Strict):
+    """The callers of a call centre: patience, retrials, self service (IVR 自助语音).
+
+    Given, every contact is a call that may hang up while it waits, and the run keeps a
+    contact log and the call-centre figures; absent, nobody hangs up (a plain queue).
+    """
+
+    patience: Distribution | None = Field(
+        None, description="time a caller waits for an operator before hanging up; "
+                          "None: callers never hang up")
+    retrial: Retrial | None = Field(None, description="None: a caller who hung up is lost")
+    self_service_share: Probability = Field(
+        0.0, description="share of the contacts that do not become an order answered by "
+                         "self service (IVR) without an operator")
+    service_level_s: PositiveFloat = Field(
+        15.0, description="threshold of the service level (share answered within it)")
+
+    @model_validator(mode="after")
+    def _retrial_needs_patience(self) -> Callers:
+        if self.retrial is not None and self.patience is None:
+            raise ValueError("'retrial' needs 'patience' (nobody hangs up without it)")
+        return self
+
+
 class Hotline(Strict):
     """The 12345 hotline centre: operators answer contacts; some become work orders."""
 
     operators: PositiveInt
     shift: str = "always"
     talk_time: Distribution | None = Field(None, description="None: intake takes no time")
+    callers: Callers | None = Field(
+        None, description="callers who hang up and call again; None: nobody hangs up")
 
 
 class DispatchDesk(Strict):
