@@ -69,10 +69,35 @@ METRICS: dict[str, MetricInfo] = {
         MetricInfo("max_unit_utilization", "rate", None),
         MetricInfo("workload_gini", "ratio", "lower"),
         MetricInfo("n_contacts", "count", None),
+        MetricInfo("contacts_offered", "count", None),
+        MetricInfo("contacts_answered_share", "rate", "higher"),
+        MetricInfo("self_service_share", "rate", None),
+        MetricInfo("service_level", "rate", "higher"),
+        MetricInfo("abandonment_rate", "rate", "lower"),
+        MetricInfo("retry_share", "rate", "lower"),
+        MetricInfo("mean_wait_to_answer_s", "ratio", "lower"),
+        MetricInfo("p90_wait_to_answer_s", "ratio", "lower"),
+        MetricInfo("operator_occupancy", "rate", None),
+        MetricInfo("lost_orders", "count", "lower"),
         MetricInfo("busy_h_per_grid_worker", "hours", "lower"),
         MetricInfo("cases_per_grid_worker", "count", None),
     )
 }
+
+#: The call-centre figures (summary.csv with organisation.hotline.callers), the report's
+#: hotline panel in this order.
+HOTLINE_METRICS: tuple[str, ...] = (
+    "service_level",
+    "abandonment_rate",
+    "contacts_answered_share",
+    "mean_wait_to_answer_s",
+    "p90_wait_to_answer_s",
+    "operator_occupancy",
+    "self_service_share",
+    "retry_share",
+    "lost_orders",
+    "contacts_offered",
+)
 
 #: The metrics a planner reads first (chart 2 and the verdict), in display order.
 HEADLINE_METRICS: tuple[str, ...] = (
