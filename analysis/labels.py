@@ -71,13 +71,13 @@ LABELS: dict[str, dict[str, str]] = {
     "hotline_note": {
         "en": "Over the calls after the warm-up. Offered: calls put to an operator (not self "
               "service). Service level: share of the offered calls answered within "
-              "callers.service_level_s (default 15 s); it counts a call that hung up as not answered in "
-              "time; 1 − abandoned is the connection rate (接通率; Beijing's draft standard asks "
-              "for calls answered within 15 s and ≥ 95 %).",
-        "zh": "统计预热期之后的来电。转人工：未被自助语音办结、交由话务员的来电。服务水平：转人工来电中"
-              "在 callers.service_level_s（默认 15 秒）内接听的占比，挂断的"
-              "来电计为未及时接听；1 − 放弃率即接通率（北京服务标准征求意见稿要求 15 秒内接听、"
-              "接通率不低于 95%）。",
+              "callers.service_level_s (default 15 s); a call that hung up counts as not "
+              "answered in time. 1 − abandoned is the connection rate (接通率; Beijing's "
+              "draft standard asks for calls answered within 15 s and ≥ 95 %).",
+        "zh": "统计预热期之后的来电。转人工：未被自助语音办结、交由话务员的来电。"
+              "服务水平：转人工来电中在 callers.service_level_s（默认 15 秒）内接听的占比，"
+              "挂断的来电计为未及时接听。1 − 放弃率即接通率（北京服务标准征求意见稿要求"
+              " 15 秒内接听、接通率不低于 95%）。",
     },
     "busy_h_per_grid_worker": {"en": "busy hours per grid worker", "zh": "网格员人均忙碌工时"},
     "cases_per_grid_worker": {"en": "cases per grid worker", "zh": "网格员人均办件数"},
