@@ -9,6 +9,7 @@ kept as plain lists indexed by grid number, since the hot loop reads it per case
 from __future__ import annotations
 
 import math
+from datetime import date
 from itertools import accumulate
 from typing import Any
 
@@ -140,12 +141,19 @@ class Units:
         if cached is None:
             scenario = self.scenario
             pattern: ShiftPattern = scenario.shift(shift_name)
+            cal = scenario.calendar
+            holidays: list[date] = list(cal.holidays)
+            make_up: list[date] = []
+            if pattern.follows_calendar:  # off on public holidays, on duty on 调休 days
+                days_off, make_up = cal.public_days(self.horizon_h)
+                holidays.extend(days_off)
             cached = on_intervals(
-                scenario.calendar.start,
+                cal.start,
                 self.horizon_h,
                 [DailyWindow(*w) for w in pattern.parsed_windows()],
                 pattern.weekday_names(),
-                scenario.calendar.holidays,
+                holidays,
+                extra_workdays=make_up,
             )
             self._shift_cache[shift_name] = cached
         return cached
