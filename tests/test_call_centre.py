@@ -165,3 +165,33 @@ def test_streamed_contacts_are_the_kept_ones(tmp_path: Path) -> None:
     assert pq.ParquetFile(path).num_row_groups > 1
     for name, values in expected.items():
         assert np.array_equal(table.column(name).to_numpy(), values), name
+
+
+CENTRE = Path(__file__).resolve().parents[1] / "scenarios" / "hotline_centre.yaml"
+
+
+def test_a_rota_puts_each_group_on_duty_by_its_own_shift() -> None:
+    from sim.model.invariants import assert_no_worker_in_two_places, assert_on_shift
+
+    scn = load_scenario(CENTRE, {"arrivals.scale": 0.1, "calendar.horizon_days": 2,
+                                 "calendar.warmup_days": 0})
+    model = Model(scn, seed=1, trace=True)
+    result = model.run()
+    assert_on_shift(model.units)  # each operator against the intervals of their own group
+    assert_no_worker_in_two_places(model.units)
+    rows = pd.DataFrame(result.resources)
+    hot = rows[rows["unit_kind"] == "hotline"]
+    groups = [(g.shift, g.operators) for g in scn.organisation.hotline.rota]
+    assert len(hot) == sum(n for _, n in groups)
+    # two days of an eight-hour shift; the night group starts at 23:00 (1 h + 8 h + 7 h)
+    assert hot["available_h"].tolist() == [16.0] * sum(n for _, n in groups)
+    # who answered when: an operator's calls all start on their group's shift
+    starts = pd.DataFrame(model.units.trace, columns=["worker", "n", "start", "end"])
+    starts = starts[starts["worker"].str.startswith("hotline")]
+    index = starts["worker"].str.split("#").str[1].astype(int) - 1
+    night = starts[index < groups[0][1]]
+    hour = night["start"] % 24.0
+    assert ((hour >= 23.0) | (hour <= 7.0 + 1e-9)).all() and len(night) > 0
+    # a rota and one shift are exclusive
+    with pytest.raises(Exception, match="exactly one of 'operators'"):
+        load_scenario(CENTRE, {"organisation.hotline.operators": 10})

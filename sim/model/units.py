@@ -16,8 +16,9 @@ from typing import Any
 import numpy as np
 import simpy
 
-from sim.calendar import DailyWindow, on_intervals
+from sim.calendar import DailyWindow, merge_intervals, on_intervals
 from sim.model.call_queue import CallQueue
+from sim.model.rota import drive_rota
 from sim.model.team import Team, Worker
 from sim.scenario.base import ShiftPattern
 from sim.scenario.scenario import Scenario
@@ -124,12 +125,17 @@ class Units:
             *self.department_teams,
         ]
         self.hotline: Team | None = None
+        #: on-duty intervals of workers whose shift is not their team's (a rota's groups)
+        self.worker_intervals: dict[str, np.ndarray] = {}
         if org.hotline is not None:
             # callers who may hang up wait in a line they can leave (a CallQueue)
             patient = org.hotline.callers is None or org.hotline.callers.patience is None
-            self.hotline = self._team("hotline", "hotline", org.hotline.operators,
-                                      org.hotline.shift, 0.0, 0.0, 1.0,
-                                      Team if patient else CallQueue)
+            cls = Team if patient else CallQueue
+            if org.hotline.rota is None:
+                self.hotline = self._team("hotline", "hotline", org.hotline.size,
+                                          org.hotline.shift, 0.0, 0.0, 1.0, cls)
+            else:
+                self.hotline = self._rota_team("hotline", "hotline", org.hotline.groups(), cls)
         self.dispatch_desk: Team | None = None
         if org.dispatch_desk is not None:
             self.dispatch_desk = self._team("dispatch", "dispatch", org.dispatch_desk.dispatchers,
@@ -165,6 +171,26 @@ class Units:
         team.assignments = self.assignments
         self.teams.append(team)
         self._shift_groups.setdefault(shift, []).append(team)
+        return team
+
+    def _rota_team(self, name: str, kind: str, groups: list[tuple[str, int]],
+                   cls: type[Team]) -> Team:
+        """One team (one waiting line) of workers in groups on shifts of their own."""
+        union = np.concatenate([self.intervals(shift) for shift, _ in groups])
+        union = merge_intervals(union[:, 0], union[:, 1]) if len(union) else union
+        team = cls(self.env, name, kind, sum(n for _, n in groups), union, 0.0, 0.0, 1.0,
+                   self.trace, drive_shifts=False)
+        team.assignments = self.assignments
+        team._go_off_shift()  # the groups come on duty by their own shifts
+        first = 0
+        for shift, n in groups:
+            workers = team.workers[first:first + n]
+            first += n
+            intervals = self.intervals(shift)
+            for worker in workers:
+                self.worker_intervals[worker.id] = intervals
+            self.env.process(drive_rota(self.env, team, workers, intervals))
+        self.teams.append(team)
         return team
 
     def _start_shift_drivers(self) -> None:
@@ -255,9 +281,11 @@ class Units:
         """One row per worker: availability, busy, travel, overtime and whistle hours."""
         rows = []
         for team in self.teams:
-            available = team.available_h_per_worker
             home_x, home_y = team.home
             for w in team.workers:
+                own = self.worker_intervals.get(w.id)
+                available = (team.available_h_per_worker if own is None
+                             else float(np.sum(own[:, 1] - own[:, 0])))
                 rows.append({
                     "unit": team.name,
                     "unit_kind": team.kind,

@@ -102,14 +102,46 @@ class Callers(Strict):
         return self
 
 
-class Hotline(Strict):
-    """The 12345 hotline centre: operators answer contacts; some become work orders."""
+class RotaShift(Strict):
+    """A group of operators on one shift pattern (a call centre's rota, 排班)."""
 
+    shift: str
     operators: PositiveInt
+
+
+class Hotline(Strict):
+    """The 12345 hotline centre: operators answer contacts; some become work orders.
+
+    Either ``operators`` on one ``shift``, or a ``rota`` of groups on shifts of their own."""
+
+    operators: PositiveInt | None = None
     shift: str = "always"
+    rota: list[RotaShift] | None = Field(
+        None, min_length=1, description="operators by shift, instead of operators + shift")
     talk_time: Distribution | None = Field(None, description="None: intake takes no time")
     callers: Callers | None = Field(
         None, description="callers who hang up and call again; None: nobody hangs up")
+
+
+    @model_validator(mode="after")
+    def _operators_or_rota(self) -> Hotline:
+        if (self.operators is None) == (self.rota is None):
+            raise ValueError("give exactly one of 'operators' (with 'shift') or 'rota'")
+        if self.rota is not None and "shift" in self.model_fields_set:
+            raise ValueError("'shift' goes with 'operators'; a rota names each group's shift")
+        return self
+
+    def groups(self) -> list[tuple[str, int]]:
+        """(shift, operators) of every group: the rota's, or the one shift."""
+        if self.rota is not None:
+            return [(g.shift, g.operators) for g in self.rota]
+        assert self.operators is not None
+        return [(self.shift, self.operators)]
+
+    @property
+    def size(self) -> int:
+        """All operators (on every shift)."""
+        return sum(n for _, n in self.groups())
 
 
 class DispatchDesk(Strict):
