@@ -133,7 +133,7 @@ class Units:
             cls = Team if patient else CallQueue
             if org.hotline.rota is None:
                 self.hotline = self._team("hotline", "hotline", org.hotline.size,
-                                          org.hotline.shift, 0.0, 0.0, 1.0, cls)
+                                          org.hotline.groups()[0][0], 0.0, 0.0, 1.0, cls)
             else:
                 self.hotline = self._rota_team("hotline", "hotline", org.hotline.groups(), cls)
         self.dispatch_desk: Team | None = None

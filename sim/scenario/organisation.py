@@ -115,7 +115,7 @@ class Hotline(Strict):
     Either ``operators`` on one ``shift``, or a ``rota`` of groups on shifts of their own."""
 
     operators: PositiveInt | None = None
-    shift: str = "always"
+    shift: str | None = Field(None, description="None: always (with operators)")
     rota: list[RotaShift] | None = Field(
         None, min_length=1, description="operators by shift, instead of operators + shift")
     talk_time: Distribution | None = Field(None, description="None: intake takes no time")
@@ -127,7 +127,7 @@ class Hotline(Strict):
     def _operators_or_rota(self) -> Hotline:
         if (self.operators is None) == (self.rota is None):
             raise ValueError("give exactly one of 'operators' (with 'shift') or 'rota'")
-        if self.rota is not None and "shift" in self.model_fields_set:
+        if self.rota is not None and self.shift is not None:
             raise ValueError("'shift' goes with 'operators'; a rota names each group's shift")
         return self
 
@@ -136,7 +136,7 @@ class Hotline(Strict):
         if self.rota is not None:
             return [(g.shift, g.operators) for g in self.rota]
         assert self.operators is not None
-        return [(self.shift, self.operators)]
+        return [(self.shift or "always", self.operators)]
 
     @property
     def size(self) -> int:

@@ -164,7 +164,11 @@ class CallCentre:
         operator.team.release(operator)
         if case is not None:
             via_dispatch, delay = self._channel_starts[case.channel]
-            LeanProcess(self.env, closed_loop(self.loop, case, via_dispatch, False, delay))
+            rec = self.loop.events
+            if rec is not None:
+                rec.answered(case, operator)
+            LeanProcess(self.env, closed_loop(self.loop, case, via_dispatch, False, delay,
+                                              rec is not None))
 
     def _hang_up(self, contact: Contact) -> None:
         request = contact.request
