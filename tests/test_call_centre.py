@@ -18,7 +18,8 @@ from sim.scenario.loader import load_scenario
 from sim.workflows.closed_loop.workflow import ClosedLoop
 
 STREET = Path(__file__).resolve().parents[1] / "scenarios" / "beijing_street.yaml"
-# two operators, 200 contacts a day of ~150 s: busy at the office-hours peak
+# the street's rota (1 night, 3 day, 2 late operators), 200 contacts a day of ~150 s, and
+# callers who hang up after 36 s on average: hang-ups at every peak
 IMPATIENT = {"patience": {"dist": "exponential", "mean_h": 0.01}}
 
 
@@ -119,7 +120,9 @@ def test_call_centre_figures_from_the_contact_log() -> None:
     hot = rep.resources[rep.resources["unit_kind"] == "hotline"]
     assert s["operator_occupancy"] == pytest.approx(hot["busy_h"].sum() / hot["available_h"].sum())
     # the figures rise and fall the right way with staffing
-    more = run({**IMPATIENT, "service_level_s": 20}, **{"organisation.hotline.operators": 4})
+    more = run({**IMPATIENT, "service_level_s": 20},
+               **{"organisation.hotline.rota[1].operators": 5,
+                  "organisation.hotline.rota[2].operators": 4})
     assert more.summary["abandonment_rate"] < s["abandonment_rate"]
     assert more.summary["service_level"] > s["service_level"]
     assert more.summary["operator_occupancy"] < s["operator_occupancy"]
