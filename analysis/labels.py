@@ -67,6 +67,11 @@ LABELS: dict[str, dict[str, str]] = {
     "p90_wait_to_answer_s": {"en": "p90 wait to answer (s)", "zh": "应答等待 p90（秒）"},
     "operator_occupancy": {"en": "operator occupancy", "zh": "话务员占用率"},
     "lost_orders": {"en": "orders lost to hang-ups", "zh": "因挂断流失的工单"},
+    "repeat_share": {"en": "repeat calls (share of calls)", "zh": "重复来电占比"},
+    "response_rate_by_calls": {"en": "response rate (by calls)", "zh": "响应率（按来电计）"},
+    "resolution_rate_by_calls": {"en": "resolution rate (by calls)", "zh": "解决率（按来电计）"},
+    "satisfaction_rate_by_calls": {"en": "satisfaction rate (by calls)",
+                                   "zh": "满意率（按来电计）"},
     "section_hotline": {"en": "The hotline as a call centre", "zh": "热线话务（呼叫中心）"},
     "hotline_note": {
         "en": "Over the calls after the warm-up. Offered: calls put to an operator (not self "

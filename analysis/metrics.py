@@ -79,6 +79,10 @@ METRICS: dict[str, MetricInfo] = {
         MetricInfo("p90_wait_to_answer_s", "ratio", "lower"),
         MetricInfo("operator_occupancy", "rate", None),
         MetricInfo("lost_orders", "count", "lower"),
+        MetricInfo("repeat_share", "rate", "lower"),
+        MetricInfo("response_rate_by_calls", "rate", "higher"),
+        MetricInfo("resolution_rate_by_calls", "rate", "higher"),
+        MetricInfo("satisfaction_rate_by_calls", "rate", "higher"),
         MetricInfo("busy_h_per_grid_worker", "hours", "lower"),
         MetricInfo("cases_per_grid_worker", "count", None),
     )
@@ -95,6 +99,10 @@ HOTLINE_METRICS: tuple[str, ...] = (
     "operator_occupancy",
     "self_service_share",
     "retry_share",
+    "repeat_share",
+    "response_rate_by_calls",
+    "resolution_rate_by_calls",
+    "satisfaction_rate_by_calls",
     "lost_orders",
     "contacts_offered",
 )

@@ -198,3 +198,65 @@ def test_a_rota_puts_each_group_on_duty_by_its_own_shift() -> None:
     # a rota and one shift are exclusive
     with pytest.raises(Exception, match="exactly one of 'operators'"):
         load_scenario(CENTRE, {"organisation.hotline.operators": 10})
+
+
+PATIENT = {"patience": {"dist": "exponential", "mean_h": 0.025}}
+
+
+def _order_starts(c: pd.DataFrame) -> pd.Series:
+    """When each hotline order started its closed loop: its answered call ended."""
+    orders = c[c["answered"] & c["order"]]
+    return (orders["t_arrival_h"] + orders["wait_h"] + orders["talk_h"]).set_axis(
+        orders["case_id"].to_numpy())
+
+
+def test_repeat_calls_come_while_an_order_is_open_at_the_set_rate() -> None:
+    rate_per_day = 0.8
+    rep = run({**PATIENT, "repeat": {"open_rate_per_day": rate_per_day}})
+    c, cases = rep.tables["contacts"], rep.cases.set_index("case_id")
+    repeats = c[c["repeat"] & (c["attempt"] == 0)]
+    assert len(repeats) > 300
+    start = _order_starts(c)
+    end = cases["t_closed_h"].fillna(28 * 24.0)
+    t = repeats["t_arrival_h"].to_numpy()
+    ids = repeats["case_id"].to_numpy()
+    assert (t > start.loc[ids].to_numpy()).all() and (t < end.loc[ids].to_numpy()).all()
+    # a Poisson count: rate × the orders' open hours
+    expected = rate_per_day / 24.0 * float((end.loc[start.index] - start).sum())
+    assert abs(len(repeats) - expected) < 4.0 * math.sqrt(expected)
+    # a repeat joins its order's matter
+    matter = c[c["answered"] & c["order"]].set_index("case_id")["matter_id"]
+    assert (repeats["matter_id"].to_numpy() == matter.loc[ids].to_numpy()).all()
+    assert rep.summary["repeat_share"] == pytest.approx(c["repeat"].mean())
+
+
+def test_an_unsatisfied_order_calls_again_with_the_set_probability() -> None:
+    p = 0.6
+    rep = run({**PATIENT, "repeat": {"open_rate_per_day": 0.0, "unsatisfied_p": p}},
+              **{"evaluation.satisfied_p_on_time": 0.5})
+    c, cases = rep.tables["contacts"], rep.cases
+    hotline = cases[(cases["channel"] == "hotline") & cases["t_closed_h"].notna()]
+    unsatisfied = hotline[~hotline["satisfied"]]
+    n = len(unsatisfied)
+    repeats = c[c["repeat"] & (c["attempt"] == 0)]
+    assert set(repeats["case_id"]) <= set(unsatisfied["case_id"])
+    at_close = unsatisfied.set_index("case_id")["t_closed_h"].loc[repeats["case_id"]]
+    assert np.array_equal(repeats["t_arrival_h"].to_numpy(), at_close.to_numpy())
+    assert n > 300 and abs(len(repeats) / n - p) < 4.0 * math.sqrt(p * (1 - p) / n)
+
+
+def test_the_three_rates_by_calls_weight_orders_by_their_repeats() -> None:
+    rep = run({**PATIENT, "repeat": {"open_rate_per_day": 0.8, "unsatisfied_p": 0.5}})
+    c, cases = rep.tables["contacts"], rep.cases
+    n_repeats = c[c["repeat"] & (c["attempt"] == 0)].groupby("case_id").size()
+    w = 1.0 + n_repeats.reindex(cases["case_id"]).fillna(0.0).to_numpy()
+    keep = ~cases["warmup"].to_numpy()
+    closed = keep & cases["t_closed_h"].notna().to_numpy()
+    s = rep.summary
+    for name, hit, among in (("response", "on_time_response", keep),
+                             ("resolution", "resolved", closed),
+                             ("satisfaction", "satisfied", closed)):
+        expected = (w * cases[hit].to_numpy() * among).sum() / (w * among).sum()
+        assert s[f"{name}_rate_by_calls"] == pytest.approx(expected)
+    # orders called about again are the slow ones: counting calls lowers the rates
+    assert s["response_rate_by_calls"] < s["response_rate"]

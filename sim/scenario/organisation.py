@@ -5,7 +5,14 @@ from __future__ import annotations
 
 import math
 
-from pydantic import Field, NonNegativeInt, PositiveFloat, PositiveInt, model_validator
+from pydantic import (
+    Field,
+    NonNegativeFloat,
+    NonNegativeInt,
+    PositiveFloat,
+    PositiveInt,
+    model_validator,
+)
 
 from sim.scenario.base import (
     SKILLS_DESCRIPTION,
@@ -78,6 +85,17 @@ class Retrial(Strict):
     delay: Distribution
 
 
+class RepeatCalls(Strict):
+    """Repeat calls (重复来电) about a work order: from its citizen while it is open, at a rate
+    per day (so the chance of a repeat grows with the waiting time), and once more with a
+    probability when it closes unsatisfied."""
+
+    open_rate_per_day: NonNegativeFloat = Field(
+        description="calls a day the citizen makes about an order still open (Poisson)")
+    unsatisfied_p: Probability = Field(
+        0.0, description="probability of one more call when the order closes unsatisfied")
+
+
 class Callers(Strict):
     """The callers of a call centre: patience, retrials, self service (IVR 自助语音).
 
@@ -94,6 +112,7 @@ class Callers(Strict):
                          "self service (IVR) without an operator")
     service_level_s: PositiveFloat = Field(
         15.0, description="threshold of the service level (share answered within it)")
+    repeat: RepeatCalls | None = Field(None, description="None: nobody calls twice")
 
     @model_validator(mode="after")
     def _retrial_needs_patience(self) -> Callers:

@@ -37,7 +37,8 @@ from sim.workflows.closed_loop.loop import closed_loop
 if TYPE_CHECKING:
     from sim.workflows.closed_loop.workflow import ClosedLoop
 
-__all__ = ["CONTACT_COLUMNS", "CallCentre", "Contact", "call_centre_metrics"]
+__all__ = ["CONTACT_COLUMNS", "CallCentre", "Contact", "call_centre_metrics",
+           "rates_by_contacts"]
 
 #: (column, numpy dtype) of the contact log, in order (docs/outputs.md, contacts.parquet)
 CONTACT_COLUMNS: tuple[tuple[str, str], ...] = (
@@ -53,6 +54,7 @@ CONTACT_COLUMNS: tuple[tuple[str, str], ...] = (
     ("abandoned", "bool"),
     ("self_service", "bool"),
     ("order", "bool"),
+    ("repeat", "bool"),
 )
 CONTACT_ATTRIBUTES = {"contact_id": "id", "matter_id": "matter"}
 
@@ -61,8 +63,8 @@ class Contact:
     """One call to the hotline (来电); a retry is a new contact of the same matter."""
 
     __slots__ = ("abandoned", "answered", "attempt", "case", "case_id", "channel", "id",
-                 "matter", "order", "request", "self_service", "t_arrival_h", "talk_h",
-                 "wait_h")
+                 "matter", "order", "repeat", "request", "self_service", "t_arrival_h",
+                 "talk_h", "wait_h")
 
     def __init__(self, contact_id: int, matter: int, channel: int, attempt: int,
                  t_arrival_h: float, case: Case | None):
@@ -79,6 +81,7 @@ class Contact:
         self.answered = False
         self.abandoned = False
         self.self_service = False
+        self.repeat = False  # a repeat call (重复来电) about an order already made
         self.request: simpy.Event | None = None
 
 
@@ -104,6 +107,13 @@ class CallCentre:
         self._self_service_u = streams.uniform("intake", "self_service")
         #: per channel: (via the dispatch desk, the channel's dispatch delay) of its orders
         self._channel_starts = channel_starts
+        rc = callers.repeat
+        self.repeat_rate_h = 0.0 if rc is None else rc.open_rate_per_day / 24.0
+        self.repeat_unsatisfied_p = 0.0 if rc is None else rc.unsatisfied_p
+        self._repeat_gap = streams.generator("intake", "repeat")
+        self._repeat_u = streams.uniform("intake", "repeat_unsatisfied")
+        #: the matter (first contact) of each order, for its repeat calls
+        self._matter_of: dict[int, int] = {}
         self.log = CaseLog(CONTACT_COLUMNS, CONTACT_ATTRIBUTES)
         self._waiting: dict[int, Contact] = {}
         self._next_id = 0
@@ -153,6 +163,8 @@ class CallCentre:
         case = contact.case
         if case is not None:
             contact.case_id = self.loop.take_id(case)
+            if self.repeat_rate_h > 0.0 or self.repeat_unsatisfied_p > 0.0:
+                self._matter_of[case.id] = contact.matter
         self.log.append(contact)
         if talk_h > 0.0:
             env.timeout(talk_h).callbacks.append(lambda _event: self._done(operator, case))
@@ -169,6 +181,8 @@ class CallCentre:
                 rec.answered(case, operator)
             LeanProcess(self.env, closed_loop(self.loop, case, via_dispatch, False, delay,
                                               rec is not None))
+            if self.repeat_rate_h > 0.0:
+                self._next_repeat(case)
 
     def _hang_up(self, contact: Contact) -> None:
         request = contact.request
@@ -193,6 +207,41 @@ class CallCentre:
         """The caller of ``previous`` calls again (重拨): a new contact of the same matter."""
         contact = Contact(self._next_id, previous.matter, previous.channel,
                           previous.attempt + 1, self.env.now, previous.case)
+        contact.repeat = previous.repeat
+        contact.case_id = previous.case_id if previous.repeat else -1
+        self._next_id += 1
+        self.loop.n_contacts += 1
+        self._offer(contact)
+
+    # -- repeat calls (重复来电) ---------------------------------------------------------------
+    @property
+    def repeats(self) -> bool:
+        """Whether citizens call again about their orders."""
+        return self.repeat_rate_h > 0.0 or self.repeat_unsatisfied_p > 0.0
+
+    def _next_repeat(self, case: Case) -> None:
+        gap_h = float(self._repeat_gap.exponential(1.0 / self.repeat_rate_h))
+        self.env.timeout(gap_h).callbacks.append(lambda _event: self._repeat_open(case))
+
+    def _repeat_open(self, case: Case) -> None:
+        """The citizen calls about an order still open (a closed one calls no more)."""
+        if case.t_closed_h == case.t_closed_h:  # closed: not NaN
+            return
+        self._repeat_call(case, self._matter_of[case.id])
+        self._next_repeat(case)
+
+    def closed(self, case: Case) -> None:
+        """An order closed: unsatisfied, its citizen may call once more (orders that came by
+        the hotline only)."""
+        matter = self._matter_of.pop(case.id, None)
+        if matter is not None and not case.satisfied and self.repeat_unsatisfied_p > 0.0 \
+                and self._repeat_u() < self.repeat_unsatisfied_p:
+            self._repeat_call(case, matter)
+
+    def _repeat_call(self, case: Case, matter: int) -> None:
+        contact = Contact(self._next_id, matter, case.channel, 0, self.env.now, None)
+        contact.repeat = True
+        contact.case_id = case.id
         self._next_id += 1
         self.loop.n_contacts += 1
         self._offer(contact)
@@ -235,8 +284,32 @@ def call_centre_metrics(contacts: dict[str, np.ndarray], operator_busy_h: float,
         "abandonment_rate": float(abandoned.sum() / n_offered) if n_offered else nan,
         "retry_share": (float((contacts["attempt"][keep] > 0).mean()) if answered.size
                         else nan),
+        "repeat_share": float(contacts["repeat"][keep].mean()) if answered.size else nan,
         "mean_wait_to_answer_s": float(waits.mean()) if waits.size else nan,
         "p90_wait_to_answer_s": float(np.quantile(waits, 0.9)) if waits.size else nan,
         "operator_occupancy": (operator_busy_h / operator_available_h
                                if operator_available_h > 0.0 else nan),
+    }
+
+
+def rates_by_contacts(cases: dict[str, np.ndarray],
+                      contacts: dict[str, np.ndarray]) -> dict[str, float]:
+    """The three rates (三率) weighting each order by its calls (1 + its repeat calls), as a
+    ranking that counts every call does: an order its citizen called about three times counts
+    three times (post-warm-up orders; repeats of any time)."""
+    repeat_ids = contacts["case_id"][contacts["repeat"] & (contacts["attempt"] == 0)]
+    ids = cases["case_id"]
+    size = int(ids.max()) + 1 if ids.size else 0
+    weight = 1.0 + np.bincount(repeat_ids, minlength=size)[ids] if ids.size else np.zeros(0)
+    keep = ~cases["warmup"]
+    closed = keep & ~np.isnan(cases["t_closed_h"])
+
+    def rate(hit: np.ndarray, among: np.ndarray) -> float:
+        total = float(weight[among].sum())
+        return float(weight[hit & among].sum()) / total if total > 0 else math.nan
+
+    return {
+        "response_rate_by_calls": rate(cases["on_time_response"], keep),
+        "resolution_rate_by_calls": rate(cases["resolved"], closed),
+        "satisfaction_rate_by_calls": rate(cases["satisfied"], closed),
     }

@@ -34,7 +34,7 @@ from sim.scenario.base import Deadline
 from sim.scenario.closed_loop import Category, DeadlineClass
 from sim.scenario.routes import entry_index, route_for
 from sim.workflows.closed_loop import metrics as loop_metrics
-from sim.workflows.closed_loop.calls import CallCentre, call_centre_metrics
+from sim.workflows.closed_loop.calls import CallCentre, call_centre_metrics, rates_by_contacts
 from sim.workflows.closed_loop.case import Case
 from sim.workflows.closed_loop.columns import ATTRIBUTES, CASE_COLUMNS, COLUMNS
 from sim.workflows.closed_loop.events import EVENT_CHUNK_ROWS, EventRecorder, EventSink
@@ -171,6 +171,8 @@ class ClosedLoop(Stages, Workflow):
                       for ch in scn.arrivals.channels] if scn.arrivals is not None else []
             self.calls = CallCentre(self, self.units.hotline, hotline.callers, self._talk,
                                     streams, starts)
+            if self.calls.repeats:  # a closed order may make its citizen call again
+                self.close = self._close_and_tell_calls  # type: ignore[method-assign]
         self._satisfaction_u = streams.uniform("evaluation", "satisfaction")
         self._reopen_u = streams.uniform("evaluation", "reopen")
 
@@ -205,6 +207,11 @@ class ClosedLoop(Stages, Workflow):
         """The case is closed (结案): out of the open cases, into the case log."""
         del self.open_cases[case.id]
         self.log.append(case)
+
+    def _close_and_tell_calls(self, case: Case) -> None:
+        ClosedLoop.close(self, case)
+        assert self.calls is not None
+        self.calls.closed(case)
 
     # -- the event log --------------------------------------------------------------------------
     def record_events(self, sink: EventSink,
@@ -383,6 +390,8 @@ class ClosedLoop(Stages, Workflow):
                 sum(r["available_h"] for r in hot), self.calls.callers.service_level_s,
                 self.model.warmup_h))
             summary["lost_orders"] = counts.get("lost_orders", 0.0)
+            if self.calls.repeats:
+                summary.update(rates_by_contacts(columns, self.calls.log.to_arrays()))
         return summary
 
     def labels(self) -> dict[str, list[str]]:
