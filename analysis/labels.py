@@ -83,6 +83,35 @@ LABELS: dict[str, dict[str, str]] = {
     "max_unit_utilization": {"en": "highest unit utilisation", "zh": "单位最高利用率"},
     "workload_gini": {"en": "workload Gini (grid workers)", "zh": "网格员工作量基尼系数"},
     "n_contacts": {"en": "hotline contacts", "zh": "热线来电数"},
+    # --- the hotline as a call centre (organisation.hotline.callers) ---------------------------
+    "contacts_offered": {"en": "calls offered to operators", "zh": "转人工来电数"},
+    "contacts_answered_share": {"en": "contacts answered", "zh": "来电接听率"},
+    "self_service_share": {"en": "answered by self service (IVR)", "zh": "自助语音办结占比"},
+    "service_level": {"en": "service level (share answered in time)",
+                      "zh": "服务水平（及时接听占比）"},
+    "abandonment_rate": {"en": "abandoned calls", "zh": "放弃率"},
+    "retry_share": {"en": "calls that are retries", "zh": "重拨来电占比"},
+    "mean_wait_to_answer_s": {"en": "mean wait to answer (s)", "zh": "平均应答等待（秒）"},
+    "p90_wait_to_answer_s": {"en": "p90 wait to answer (s)", "zh": "应答等待 p90（秒）"},
+    "operator_occupancy": {"en": "operator occupancy", "zh": "话务员占用率"},
+    "lost_orders": {"en": "orders lost to hang-ups", "zh": "因挂断流失的工单"},
+    "repeat_share": {"en": "repeat calls (share of calls)", "zh": "重复来电占比"},
+    "response_rate_by_calls": {"en": "response rate (by calls)", "zh": "响应率（按来电计）"},
+    "resolution_rate_by_calls": {"en": "resolution rate (by calls)", "zh": "解决率（按来电计）"},
+    "satisfaction_rate_by_calls": {"en": "satisfaction rate (by calls)",
+                                   "zh": "满意率（按来电计）"},
+    "section_hotline": {"en": "The hotline as a call centre", "zh": "热线话务（呼叫中心）"},
+    "hotline_note": {
+        "en": "Over the calls after the warm-up. Offered: calls put to an operator (not self "
+              "service). Service level: share of the offered calls answered within "
+              "callers.service_level_s (default 15 s); a call that hung up counts as not "
+              "answered in time. 1 − abandoned is the connection rate (接通率; Beijing's "
+              "draft standard asks for calls answered within 15 s and ≥ 95 %).",
+        "zh": "统计预热期之后的来电。转人工：未被自助语音办结、交由话务员的来电。"
+              "服务水平：转人工来电中在 callers.service_level_s（默认 15 秒）内接听的占比，"
+              "挂断的来电计为未及时接听。1 − 放弃率即接通率（北京服务标准征求意见稿要求"
+              " 15 秒内接听、接通率不低于 95%）。",
+    },
     "busy_h_per_grid_worker": {"en": "busy hours per grid worker", "zh": "网格员人均忙碌工时"},
     "cases_per_grid_worker": {"en": "cases per grid worker", "zh": "网格员人均办件数"},
     # --- units -------------------------------------------------------------------------------

@@ -69,6 +69,20 @@ METRICS: dict[str, MetricInfo] = {
         MetricInfo("max_unit_utilization", "rate", None),
         MetricInfo("workload_gini", "ratio", "lower"),
         MetricInfo("n_contacts", "count", None),
+        MetricInfo("contacts_offered", "count", None),
+        MetricInfo("contacts_answered_share", "rate", "higher"),
+        MetricInfo("self_service_share", "rate", None),
+        MetricInfo("service_level", "rate", "higher"),
+        MetricInfo("abandonment_rate", "rate", "lower"),
+        MetricInfo("retry_share", "rate", "lower"),
+        MetricInfo("mean_wait_to_answer_s", "ratio", "lower"),
+        MetricInfo("p90_wait_to_answer_s", "ratio", "lower"),
+        MetricInfo("operator_occupancy", "rate", None),
+        MetricInfo("lost_orders", "count", "lower"),
+        MetricInfo("repeat_share", "rate", "lower"),
+        MetricInfo("response_rate_by_calls", "rate", "higher"),
+        MetricInfo("resolution_rate_by_calls", "rate", "higher"),
+        MetricInfo("satisfaction_rate_by_calls", "rate", "higher"),
         MetricInfo("busy_h_per_grid_worker", "hours", "lower"),
         MetricInfo("cases_per_grid_worker", "count", None),
         # one-window service applications (一网通办); day values read as plain numbers
@@ -93,6 +107,25 @@ METRICS: dict[str, MetricInfo] = {
         MetricInfo("svc_dept_hours", "hours", "lower"),
     )
 }
+
+#: The call-centre figures (summary.csv with organisation.hotline.callers), the report's
+#: hotline panel in this order.
+HOTLINE_METRICS: tuple[str, ...] = (
+    "service_level",
+    "abandonment_rate",
+    "contacts_answered_share",
+    "mean_wait_to_answer_s",
+    "p90_wait_to_answer_s",
+    "operator_occupancy",
+    "self_service_share",
+    "retry_share",
+    "repeat_share",
+    "response_rate_by_calls",
+    "resolution_rate_by_calls",
+    "satisfaction_rate_by_calls",
+    "lost_orders",
+    "contacts_offered",
+)
 
 #: The metrics a planner reads first (chart 2 and the verdict), in display order.
 HEADLINE_METRICS: tuple[str, ...] = (

@@ -19,7 +19,12 @@ from analysis import charts
 from analysis.assumptions import Assumption, find_scenario_file, read_assumptions
 from analysis.html import Chart, escape, figure_html, html_table, png_base64, write_document
 from analysis.labels import LANGS, label, param_label, policy_name
-from analysis.metrics import HEADLINE_METRICS, SERVICE_HEADLINE_METRICS, metric_columns
+from analysis.metrics import (
+    HEADLINE_METRICS,
+    HOTLINE_METRICS,
+    SERVICE_HEADLINE_METRICS,
+    metric_columns,
+)
 from analysis.outputs import CASE_COLUMNS_FOR_REPORT, RunOutputs, load_outputs
 from analysis.palette import policy_colors
 from analysis.stats import pooled_percentiles, rank_policies, summarise
@@ -276,6 +281,15 @@ def _metrics_table(summary: pd.DataFrame, policies: Sequence[str], lang: str,
     return html_table(headers, rows, numeric=[False] + [True] * len(policies))
 
 
+def _hotline_section(summary: pd.DataFrame, policies: Sequence[str], lang: str,
+                     confidence: float) -> str:
+    """The call-centre figures per policy (a hotline with callers who hang up)."""
+    shown = [m for m in HOTLINE_METRICS if m in summary.columns]
+    keep = [c for c in summary.columns if c not in metric_columns(summary)] + shown
+    table = _metrics_table(summary[keep], policies, lang, confidence)
+    return table + f'<p class="note">{escape(label("hotline_note", lang))}</p>'
+
+
 def _percentiles_section(cases: pd.DataFrame, policies: Sequence[str], lang: str,
                          n_boot: int, confidence: float, seed: int,
                          horizon_h: float | None) -> str:
@@ -471,6 +485,9 @@ def build_report(out_dir: Path | str, lang: str = "en", baseline: str | None = N
         sections.append(_metrics_table(summary, policies, lang, confidence))
         sections.append(f"<h2>{escape(label('section_ranking', lang))}</h2>")
         sections.append(_ranking_section(summary, colors, lang, confidence))
+    if summary is not None and "service_level" in summary.columns:
+        sections.append(f"<h2>{escape(label('section_hotline', lang))}</h2>")
+        sections.append(_hotline_section(summary, policies, lang, confidence))
     if outputs.cases is not None:
         sections.append(f"<h2>{escape(label('section_percentiles', lang))}</h2>")
         sections.append(_percentiles_section(outputs.cases, policies, lang, n_boot,

@@ -66,16 +66,21 @@ def test_lean_engine_equals_simpy(scenario_file: str, label: str, overrides: dic
     _assert_same(lean, plain)
 
 
+# the street's hotline as a plain queue of one operator (no rota, nobody hangs up)
+PLAIN_HOTLINE = {"organisation.hotline.rota": None, "organisation.hotline.operators": 1,
+                 "organisation.hotline.callers": None}
+
+
 def test_answer_only_callbacks_equal_the_process(monkeypatch: pytest.MonkeyPatch) -> None:
     callbacks = _run("beijing_street.yaml", "manual+transfer",
-                     {"organisation.hotline.operators": 1}, 10.0)
+                     PLAIN_HOTLINE, 10.0)
 
     def as_process(loop: ClosedLoop) -> None:
         LeanProcess(loop.env, loop.hotline_intake(None))
 
     monkeypatch.setattr(ClosedLoop, "answer_only", as_process)
     process = _run("beijing_street.yaml", "manual+transfer",
-                   {"organisation.hotline.operators": 1}, 10.0)
+                   PLAIN_HOTLINE, 10.0)
     _assert_same(callbacks, process)
     hotline_orders = int(np.sum(process.cases["channel"] == 0))  # channel 0 is the hotline
     assert process.counts["n_contacts"] - hotline_orders > 500  # answer-only contacts ran

@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from theory import MMc, pk_wq, tandem_sojourn
+from theory import ErlangA, MMc, pk_wq, tandem_sojourn
 
 import sim.model.units
 from sim.run.runner import Replication, resolve_policy, run_one
@@ -36,6 +36,7 @@ MAX_REL_SE = 0.05
 MMC = SCENARIOS / "validation" / "mmc.yaml"
 MG1 = SCENARIOS / "validation" / "mg1.yaml"
 TANDEM = SCENARIOS / "validation" / "tandem.yaml"
+ERLANG_A = SCENARIOS / "validation" / "erlang_a.yaml"
 
 
 @dataclass(frozen=True, eq=False)
@@ -152,6 +153,23 @@ def tandem_stats(rep: Replication) -> dict[str, float]:
     }
 
 
+def call_centre_stats(rep: Replication, warmup_h: float) -> dict[str, float]:
+    """Per-replication estimates of a call centre from its contact log (after the warm-up,
+    callers still waiting at the end left out) and its summary."""
+    c = rep.tables["contacts"]
+    c = c[(c["t_arrival_h"] >= warmup_h) & (c["answered"] | c["abandoned"])]
+    wait = c["wait_h"].to_numpy()
+    answered = c["answered"].to_numpy()
+    return {
+        "p_wait": float(np.mean(wait > 0.0)),
+        "p_abandon": float(c["abandoned"].mean()),
+        "wq_served": float(wait[answered].mean()),
+        "wq_all": float(wait.mean()),
+        "abandonment_rate": rep.summary["abandonment_rate"],
+        "occupancy": rep.summary["operator_occupancy"],
+    }
+
+
 @functools.cache
 def replicate(setup: Setup) -> pd.DataFrame:
     """One row of estimates per replication (cached: several tests share the runs)."""
@@ -162,6 +180,8 @@ def replicate(setup: Setup) -> pd.DataFrame:
         rep = run_one(scn, policy, k, ROOT_SEED, days=setup.days, trace=setup.trace)
         if setup.path == TANDEM:
             rows.append(tandem_stats(rep))
+        elif setup.path == ERLANG_A:
+            rows.append(call_centre_stats(rep, scn.calendar.warmup_days * 24.0))
         else:
             rows.append(single_station_stats(rep, THEORY.get(setup)))
     return pd.DataFrame(rows)
@@ -317,6 +337,70 @@ def test_tandem_station_waits(station: int) -> None:
 def test_tandem_total_sojourn_is_sum_of_stations() -> None:
     stations = list(_tandem_theory())
     check(replicate(TANDEM_LINE)["w"], tandem_sojourn(stations), "tandem total sojourn")
+
+
+# -- Erlang A (M/M/c+M) ---------------------------------------------------------------------
+def erlang_a_setup(lam_per_h: float, c: int, patience_h: float, days: float) -> Setup:
+    return Setup(ERLANG_A, (("arrivals.channels[0].rate_per_day", lam_per_h * 24.0),
+                            ("organisation.hotline.operators", c),
+                            ("organisation.hotline.callers.patience",
+                             {"dist": "exponential", "mean_h": patience_h})), days=days)
+
+
+# the file (offered load = c, stable only through hang-ups) and a lighter, patient centre
+ERLANG_A_FULL = erlang_a_setup(5.0, 5, 2.0, 150)
+ERLANG_A_LIGHT = erlang_a_setup(8.0, 10, 0.5, 150)
+# patience → ∞ (a mean of 10⁶ h): the hang-up timers run, nobody reaches them: Erlang C
+ERLANG_A_PATIENT = erlang_a_setup(4.0, 5, 1e6, 300)
+
+
+def _erlang_a_theory(setup: Setup) -> ErlangA:
+    scn = setup.scenario()
+    hot = scn.organisation.hotline
+    assert hot.talk_time.dist == hot.callers.patience.dist == "exponential"
+    return ErlangA(lam=scn.arrivals.channels[0].rate_per_day / 24.0, mu=1.0 / hot.talk_time.mean(),
+                   c=hot.operators, theta=1.0 / hot.callers.patience.mean())
+
+
+@pytest.mark.parametrize("setup", [pytest.param(ERLANG_A_FULL, id="c5-a5-patience2h"),
+                                   pytest.param(ERLANG_A_LIGHT, id="c10-a8-patience0.5h")])
+def test_call_centre_is_erlang_a(setup: Setup) -> None:
+    q = _erlang_a_theory(setup)
+    df = replicate(setup)
+    name = f"M/M/{q.c}+M (λ={q.lam:g}, θ={q.theta:g})"
+    check(df["p_wait"], q.p_wait, f"{name} P(wait)")
+    check(df["p_abandon"], q.p_abandon, f"{name} P(abandon)")
+    check(df["abandonment_rate"], q.p_abandon, f"{name} summary abandonment_rate")
+    check(df["wq_served"], q.wq_served, f"{name} mean wait of the served")
+    check(df["wq_all"], q.wq_all, f"{name} mean time in line (Little)")
+    # carried load: the answered calls' talk over the operators' hours
+    check(df["occupancy"], q.lam * (1.0 - q.p_abandon) / (q.c * q.mu), f"{name} occupancy")
+
+
+def test_call_centre_with_endless_patience_is_erlang_c() -> None:
+    df = replicate(ERLANG_A_PATIENT)
+    q = MMc(lam=4.0, mu=1.0, c=5)
+    check(df["p_wait"], q.p_wait, "M/M/5+M, patience 10⁶ h: P(wait) = Erlang C")
+    check(df["wq_served"], q.wq, "M/M/5+M, patience 10⁶ h: Wq = Erlang C")
+    assert df["p_abandon"].max() < 1e-3
+
+
+def test_erlang_a_chain_against_erlang_c_and_itself() -> None:
+    # θ → 0: Erlang C (λ < cμ)
+    for c, a in [(1, 0.5), (5, 4.0), (12, 11.0)]:
+        q, e = ErlangA(lam=a, mu=1.0, c=c, theta=1e-10), MMc(lam=a, mu=1.0, c=c)
+        assert q.p_wait == pytest.approx(e.p_wait, rel=1e-6)
+        assert q.wq_served == pytest.approx(e.wq, rel=1e-6)
+        assert q.p_abandon == pytest.approx(0.0, abs=1e-8)
+    # P(abandon) two ways: hang-up rate θ·Lq / λ, and over arrivals by the callers ahead
+    for lam, c, theta in [(5.0, 5, 0.5), (8.0, 10, 2.0), (30.0, 20, 0.2)]:
+        q = ErlangA(lam=lam, mu=1.0, c=c, theta=theta)
+        assert q.p_abandon == pytest.approx(q.p_abandon_by_path, rel=1e-9)
+        assert 0.0 < q.p_abandon < 1.0
+    # one server, θ = μ: the chain is M/M/∞-like: deaths n·μ, so P(n) is Poisson(λ/μ)
+    q = ErlangA(lam=2.0, mu=1.0, c=1, theta=1.0)
+    assert q.p_wait == pytest.approx(1.0 - math.exp(-2.0), rel=1e-9)
+    assert q.lq == pytest.approx(2.0 - (1.0 - math.exp(-2.0)), rel=1e-9)
 
 
 # -- long runs, tighter (pytest -m slow) ------------------------------------------------------

@@ -2,6 +2,8 @@
 
 * M/M/c: Erlang C probability of waiting, mean wait ``Wq``, waiting-time tail, sojourn ``W``;
 * M/G/1: Pollaczek–Khinchine mean wait from the service distribution's mean and variance;
+* M/M/c+M (Erlang A): a call centre whose waiting callers hang up after an exponential
+  patience, exactly from its birth–death chain (P(wait), P(abandon), mean wait of the served);
 * tandem of M/M/c stations fed by Poisson arrivals (a Jackson network): by Burke's theorem each
   station sees Poisson(λ) arrivals, so the mean sojourn is the sum of the stations' sojourns.
 
@@ -175,3 +177,82 @@ class Feedback:
     def sojourn(self) -> float:
         """Mean time from arrival to leaving: visits × 1/(μ − λe) + returns × delay."""
         return self.visits / (self.mu - self.lam_eff) + (self.visits - 1.0) * self.delay_h
+
+
+@dataclass(frozen=True)
+class ErlangA:
+    """M/M/c+M (Erlang A, Palm's queue with impatience), exact from its birth–death chain.
+
+    States n = callers in the system; births λ, deaths ``min(n, c) μ + max(n − c, 0) θ``
+    (service, and every waiting caller hanging up at rate θ). Truncated where the stationary
+    mass is negligible. ``theta`` → 0 is Erlang C (when ``λ < c μ``).
+    """
+
+    lam: float
+    mu: float
+    c: int
+    theta: float
+    n_max: int = 4000
+
+    def _p(self) -> list[float]:
+        log_p = [0.0]
+        for n in range(1, self.n_max + 1):
+            death = min(n, self.c) * self.mu + max(n - self.c, 0) * self.theta
+            log_p.append(log_p[-1] + math.log(self.lam / death))
+        top = max(log_p)
+        p = [math.exp(v - top) for v in log_p]
+        total = math.fsum(p)
+        return [v / total for v in p]
+
+    @property
+    def p_wait(self) -> float:
+        """P(an arrival waits) = P(n ≥ c) by PASTA."""
+        return math.fsum(self._p()[self.c:])
+
+    @property
+    def lq(self) -> float:
+        p = self._p()
+        return math.fsum((n - self.c) * p[n] for n in range(self.c, self.n_max + 1))
+
+    @property
+    def p_abandon(self) -> float:
+        """Rate of hang-ups θ·Lq over the arrival rate."""
+        return self.theta * self.lq / self.lam
+
+    def _served_from(self) -> tuple[list[float], list[float]]:
+        """For an arrival with k callers ahead: P(served) and E[wait · 1{served}].
+
+        With k ahead the line moves at c μ + k θ, the caller leaves at θ; the sojourn in each
+        state is exponential with the total rate whatever happens next, so the wait of a
+        served caller is the sum of the sojourns k, k − 1, …, 0."""
+        served, wait = [], []
+        p_s, t = 1.0, 0.0
+        for k in range(self.n_max - self.c + 1):
+            rate = self.c * self.mu + k * self.theta + self.theta
+            p_s_k = (self.c * self.mu + k * self.theta) / rate
+            # reached from k: first pass k (sojourn 1/rate), then the path from k − 1
+            p_s, t = p_s_k * p_s, t + 1.0 / rate
+            served.append(p_s)
+            wait.append(p_s * t)
+        return served, wait
+
+    @property
+    def p_abandon_by_path(self) -> float:
+        """P(abandon) the second way: over arrivals, 1 − P(served | callers ahead)."""
+        p = self._p()
+        served, _ = self._served_from()
+        return math.fsum(p[self.c + k] * (1.0 - served[k]) for k in range(len(served)))
+
+    @property
+    def wq_served(self) -> float:
+        """Mean wait to answer of the callers who are served."""
+        p = self._p()
+        served, wait = self._served_from()
+        p_served = math.fsum(p[:self.c]) + math.fsum(p[self.c + k] * served[k]
+                                                     for k in range(len(served)))
+        return math.fsum(p[self.c + k] * wait[k] for k in range(len(served))) / p_served
+
+    @property
+    def wq_all(self) -> float:
+        """Mean time in the line of every caller (served or not): Lq / λ (Little)."""
+        return self.lq / self.lam

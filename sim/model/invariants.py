@@ -98,7 +98,9 @@ def assert_on_shift(units: Units) -> None:
         raise fail("on_shift", "the model was built without trace=True")
     team_of = {w.id: team for team in units.teams for w in team.workers}
     for worker, _n, start, _end in units.trace:
-        iv = team_of[worker].intervals
+        iv = units.worker_intervals.get(worker)
+        if iv is None:
+            iv = team_of[worker].intervals
         k = int(np.searchsorted(iv[:, 0], start, side="right")) - 1
         if k < 0 or start > iv[k, 1] + 1e-9:
             raise fail("on_shift", f"worker {worker} started work at t={start:.3f} h, off shift")

@@ -88,12 +88,14 @@ class Model:
         cal = scenario.calendar
         self.horizon_h = float(days if days is not None else cal.horizon_days) * 24.0
         self.warmup_h = min(cal.warmup_days * 24.0, self.horizon_h)
+        days_off, make_up = cal.public_days(self.horizon_h)
         self.calendar = WorkingCalendar(
             cal.start,
             self.horizon_h,
             [DailyWindow(*parse_window(w)) for w in cal.working_hours],
             cal.working_days,
-            cal.holidays,
+            [*cal.holidays, *days_off],
+            extra_workdays=make_up,
         )
         self.units = Units(self.env, scenario, self.horizon_h, trace)
         self._day_effects: dict[str, list[float]] = {}

@@ -9,13 +9,16 @@ kept as plain lists indexed by grid number, since the hot loop reads it per case
 from __future__ import annotations
 
 import math
+from datetime import date
 from itertools import accumulate
 from typing import Any
 
 import numpy as np
 import simpy
 
-from sim.calendar import DailyWindow, on_intervals
+from sim.calendar import DailyWindow, merge_intervals, on_intervals
+from sim.model.call_queue import CallQueue
+from sim.model.rota import drive_rota
 from sim.model.team import Team, Worker
 from sim.scenario.base import ShiftPattern
 from sim.scenario.scenario import Scenario
@@ -122,9 +125,17 @@ class Units:
             *self.department_teams,
         ]
         self.hotline: Team | None = None
+        #: on-duty intervals of workers whose shift is not their team's (a rota's groups)
+        self.worker_intervals: dict[str, np.ndarray] = {}
         if org.hotline is not None:
-            self.hotline = self._team("hotline", "hotline", org.hotline.operators,
-                                      org.hotline.shift, 0.0, 0.0, 1.0)
+            # callers who may hang up wait in a line they can leave (a CallQueue)
+            patient = org.hotline.callers is None or org.hotline.callers.patience is None
+            cls = Team if patient else CallQueue
+            if org.hotline.rota is None:
+                self.hotline = self._team("hotline", "hotline", org.hotline.size,
+                                          org.hotline.groups()[0][0], 0.0, 0.0, 1.0, cls)
+            else:
+                self.hotline = self._rota_team("hotline", "hotline", org.hotline.groups(), cls)
         self.dispatch_desk: Team | None = None
         if org.dispatch_desk is not None:
             self.dispatch_desk = self._team("dispatch", "dispatch", org.dispatch_desk.dispatchers,
@@ -136,19 +147,26 @@ class Units:
         if cached is None:
             scenario = self.scenario
             pattern: ShiftPattern = scenario.shift(shift_name)
+            cal = scenario.calendar
+            holidays: list[date] = list(cal.holidays)
+            make_up: list[date] = []
+            if pattern.follows_calendar:  # off on public holidays, on duty on 调休 days
+                days_off, make_up = cal.public_days(self.horizon_h)
+                holidays.extend(days_off)
             cached = on_intervals(
-                scenario.calendar.start,
+                cal.start,
                 self.horizon_h,
                 [DailyWindow(*w) for w in pattern.parsed_windows()],
                 pattern.weekday_names(),
-                scenario.calendar.holidays,
+                holidays,
+                extra_workdays=make_up,
             )
             self._shift_cache[shift_name] = cached
         return cached
 
     def _team(self, name: str, kind: str, size: int, shift: str, x_km: float, y_km: float,
-              speed_kmh: float) -> Team:
-        team = Team(self.env, name, kind, size, self.intervals(shift), x_km, y_km, speed_kmh,
+              speed_kmh: float, cls: type[Team] = Team) -> Team:
+        team = cls(self.env, name, kind, size, self.intervals(shift), x_km, y_km, speed_kmh,
                     self.trace, drive_shifts=False)
         team.assignments = self.assignments
         self.teams.append(team)
@@ -160,6 +178,26 @@ class Units:
         and reported in resources.csv after the organisation's units."""
         team = Team(self.env, name, kind, size, self.intervals(shift), trace=self.trace)
         team.assignments = self.assignments
+        self.teams.append(team)
+        return team
+
+    def _rota_team(self, name: str, kind: str, groups: list[tuple[str, int]],
+                   cls: type[Team]) -> Team:
+        """One team (one waiting line) of workers in groups on shifts of their own."""
+        union = np.concatenate([self.intervals(shift) for shift, _ in groups])
+        union = merge_intervals(union[:, 0], union[:, 1]) if len(union) else union
+        team = cls(self.env, name, kind, sum(n for _, n in groups), union, 0.0, 0.0, 1.0,
+                   self.trace, drive_shifts=False)
+        team.assignments = self.assignments
+        team._go_off_shift()  # the groups come on duty by their own shifts
+        first = 0
+        for shift, n in groups:
+            workers = team.workers[first:first + n]
+            first += n
+            intervals = self.intervals(shift)
+            for worker in workers:
+                self.worker_intervals[worker.id] = intervals
+            self.env.process(drive_rota(self.env, team, workers, intervals))
         self.teams.append(team)
         return team
 
@@ -251,9 +289,11 @@ class Units:
         """One row per worker: availability, busy, travel, overtime and whistle hours."""
         rows = []
         for team in self.teams:
-            available = team.available_h_per_worker
             home_x, home_y = team.home
             for w in team.workers:
+                own = self.worker_intervals.get(w.id)
+                available = (team.available_h_per_worker if own is None
+                             else float(np.sum(own[:, 1] - own[:, 0])))
                 rows.append({
                     "unit": team.name,
                     "unit_kind": team.kind,

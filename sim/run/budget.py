@@ -98,7 +98,7 @@ def worker_count(scenario: Scenario) -> int:
     teams = sum(s.team.size for s in org.streets)
     teams += sum(c.team.size for c in org.communities if c.team is not None)
     teams += sum(d.team_size for d in org.departments)
-    desks = (org.hotline.operators if org.hotline else 0) + (
+    desks = (org.hotline.total_operators if org.hotline else 0) + (
         org.dispatch_desk.dispatchers if org.dispatch_desk else 0)
     return grids + teams + desks
 

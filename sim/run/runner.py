@@ -31,8 +31,12 @@ from sim.run.output import atomic_write
 from sim.scenario.closed_loop import PolicySpec
 from sim.scenario.scenario import Scenario
 from sim.stochastic.streams import replication_seed
+from sim.workflows.closed_loop.calls import CONTACT_COLUMNS
 from sim.workflows.closed_loop.events import EVENT_CHUNK_ROWS
 from sim.workflows.closed_loop.workflow import ClosedLoop
+
+#: file stem of the call centre's contact log (contacts.parquet)
+CONTACTS_TABLE = "contacts"
 
 
 def resolve_policy(scenario: Scenario, label: str | None) -> PolicySpec:
@@ -113,6 +117,11 @@ def run_one(scenario: Scenario, policy: PolicySpec, replication: int, root_seed:
                                **backlog(model.workflows, result)})
     tables = ({wf.table: item_frame(wf, result, label, replication) for wf in model.workflows}
               if keep_cases else {})
+    if keep_cases and scenario.has_closed_loop:
+        loop = model.workflow(ClosedLoop.name)
+        assert isinstance(loop, ClosedLoop)
+        if loop.calls is not None:
+            tables[CONTACTS_TABLE] = contact_frame(loop, label, replication)
     if trace:
         summary["_trace"] = model.units.trace
         summary["_model"] = model
@@ -153,6 +162,19 @@ def item_frame(workflow: Workflow, result: RunResult, policy: str,
         else:
             data[name] = c[name]
     return pd.DataFrame(data, columns=names)
+
+
+def contact_frame(loop: ClosedLoop, policy: str, replication: int) -> pd.DataFrame:
+    """The call centre's per-contact table (contacts.parquet), channels by name."""
+    assert loop.calls is not None
+    c = loop.calls.log.to_arrays()
+    n = len(c["contact_id"])
+    data: dict[str, Any] = {"policy": pd.Categorical([policy] * n),
+                            "replication": np.full(n, replication, dtype=np.int32)}
+    for name, _dtype in CONTACT_COLUMNS:
+        data[name] = (pd.Categorical.from_codes(c[name], categories=loop.channel_ids)
+                      if name == "channel" else c[name])
+    return pd.DataFrame(data)
 
 
 def case_frame(result: RunResult, policy: str, replication: int) -> pd.DataFrame:
@@ -197,6 +219,16 @@ class RunSet:
     def cases(self) -> pd.DataFrame:
         """The closed loop's case table (cases.parquet)."""
         return self.table(ClosedLoop)
+
+    def contacts(self) -> pd.DataFrame | None:
+        """The call centre's contact table (contacts.parquet), None without one."""
+        frames = [r.tables[CONTACTS_TABLE] for r in self.runs if CONTACTS_TABLE in r.tables]
+        if not frames:
+            return None
+        out = pd.concat(frames, ignore_index=True)
+        for key in ("policy", "channel"):
+            out[key] = out[key].astype(str)
+        return out
 
     def resources(self) -> pd.DataFrame:
         return pd.concat([r.resources for r in self.runs], ignore_index=True)
@@ -276,6 +308,9 @@ def write_outputs(runset: RunSet, out_dir: Path) -> list[Path]:
         frame = runset.table(workflow)
         put(f"{workflow.table}.parquet",
             lambda p, frame=frame: frame.to_parquet(p, index=False))  # type: ignore[misc]
+    contacts = runset.contacts()
+    if contacts is not None:
+        put(f"{CONTACTS_TABLE}.parquet", lambda p: contacts.to_parquet(p, index=False))
     put("summary.csv", lambda p: runset.summary().to_csv(p, index=False))
     put("resources.csv", lambda p: runset.resources().to_csv(p, index=False))
     put("backlog.csv", lambda p: runset.backlog().to_csv(p, index=False))

@@ -27,7 +27,7 @@ from sim.model.case_log import CaseLog
 if TYPE_CHECKING:
     from sim.model.model import Model
 
-__all__ = ["ParquetCaseWriter", "StreamingCaseLog", "stream_cases"]
+__all__ = ["ParquetCaseWriter", "StreamingCaseLog", "stream_cases", "stream_contacts"]
 
 Columns = dict[str, np.ndarray]
 
@@ -174,4 +174,28 @@ def stream_cases(model: Model, path: str | Path, chunk_rows: int = 100_000,
     writer = ParquetCaseWriter(path, metadata=metadata, compression=compression)
     log = StreamingCaseLog(writer, wf.log, chunk_rows, wf.derive if derived else None)
     wf.log = log
+    return log
+
+
+def stream_contacts(model: Model, path: str | Path, chunk_rows: int = 100_000,
+                    compression: str = "zstd") -> StreamingCaseLog:
+    """Stream the call centre's contact log (contacts.parquet) of ``model`` like the cases
+    (before ``run()``; close it after). The run's call-centre figures are then those of no
+    contacts: compute them from the file (``call_centre_metrics``)."""
+    loop = model.workflow("closed_loop")
+    calls = getattr(loop, "calls", None)
+    if calls is None:
+        raise ValueError("the scenario's hotline has no callers: no contact log to stream")
+    metadata = {
+        "scenario": model.scenario.name,
+        "seed": model.seed,
+        "policy": model.policy.label,
+        "table": "contacts",
+        "horizon_h": model.horizon_h,
+        "warmup_h": model.warmup_h,
+        "labels": {"channel": loop.labels()["channel"]},
+    }
+    writer = ParquetCaseWriter(path, metadata=metadata, compression=compression)
+    log = StreamingCaseLog(writer, calls.log, chunk_rows)
+    calls.log = log
     return log

@@ -6,7 +6,7 @@ All durations are hours (``_h``), distances kilometres (``_km``), speeds km/h (`
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Annotated, Literal
 
 from pydantic import (
@@ -21,6 +21,7 @@ from pydantic import (
 )
 
 from sim.calendar import WEEKDAYS, parse_hhmm
+from sim.public_holidays import TABLES, official_days
 
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 Probability = Annotated[float, Field(ge=0.0, le=1.0)]
@@ -50,6 +51,9 @@ class ShiftPattern(Strict):
 
     windows: list[str] = Field(min_length=1, description="daily windows 'HH:MM-HH:MM'")
     days: list[Weekday] | Literal["all", "weekdays"] = "all"
+    follows_calendar: bool = Field(
+        False, description="off on the calendar's public holidays and on duty on its make-up "
+                           "working days (调休); the built-in 'office' does")
 
     @field_validator("windows")
     @classmethod
@@ -82,6 +86,37 @@ class CalendarSpec(Strict):
     working_hours: list[str] = Field(default_factory=lambda: ["09:00-12:00", "13:00-17:00"])
     working_days: list[Weekday] = Field(default_factory=_monday_to_friday)
     holidays: list[date] = Field(default_factory=list)
+    public_holidays: Literal[tuple(TABLES)] | None = Field(  # type: ignore[valid-type]
+        None, description="official holiday table (法定节假日 and 调休) shipped with govsim")
+    days_off: list[date] = Field(
+        default_factory=list, description="the scenario's own public holidays (no working time)")
+    make_up_workdays: list[date] = Field(
+        default_factory=list, description="the scenario's own make-up working days (调休)")
+
+    def last_date(self) -> date:
+        """The date of the last simulated hour."""
+        return (self.start + timedelta(days=self.horizon_days) - timedelta(microseconds=1)).date()
+
+    def public_days(self, horizon_h: float | None = None) -> tuple[list[date], list[date]]:
+        """Public holidays (days off) and make-up working days over the run: the table's for
+        the run's dates and the scenario's own (``horizon_h`` overrides the horizon)."""
+        last = (self.last_date() if horizon_h is None
+                else (self.start + timedelta(hours=horizon_h)).date())
+        off, work = ([], []) if self.public_holidays is None else official_days(
+            self.public_holidays, self.start.date(), last)
+        return sorted({*off, *self.days_off}), sorted({*work, *self.make_up_workdays})
+
+    @model_validator(mode="after")
+    def _public_days_consistent(self) -> CalendarSpec:
+        off, work = self.public_days()
+        both = sorted(set(off + self.holidays) & set(work))
+        if both:
+            raise ValueError(f"{both[0]} is both a day off and a make-up working day")
+        for d in self.make_up_workdays:
+            if WEEKDAYS[d.weekday()] in self.working_days:
+                raise ValueError(f"make-up working day {d} is a {WEEKDAYS[d.weekday()]}, "
+                                 "already a working day: 调休 makes a weekend day a working day")
+        return self
 
     @field_validator("working_hours")
     @classmethod
@@ -136,6 +171,6 @@ class Travel(Strict):
 
 BUILTIN_SHIFTS: dict[str, ShiftPattern] = {
     "always": ShiftPattern(windows=["00:00-24:00"], days="all"),
-    "office": ShiftPattern(windows=["08:30-17:30"], days="weekdays"),
+    "office": ShiftPattern(windows=["08:30-17:30"], days="weekdays", follows_calendar=True),
 }
 

@@ -103,7 +103,10 @@ def check_organisation(scn: Scenario) -> Problems:
                     )
                 )
     if org.hotline is not None:
-        need_shift(("organisation", "hotline", "shift"), org.hotline.shift)
+        if org.hotline.rota is None:
+            need_shift(("organisation", "hotline", "shift"), org.hotline.shift or "always")
+        for i, group in enumerate(org.hotline.rota or []):
+            need_shift(("organisation", "hotline", "rota", i, "shift"), group.shift)
     if org.dispatch_desk is not None:
         need_shift(("organisation", "dispatch_desk", "shift"), org.dispatch_desk.shift)
     return problems

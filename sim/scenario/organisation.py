@@ -5,9 +5,24 @@ from __future__ import annotations
 
 import math
 
-from pydantic import Field, NonNegativeInt, PositiveFloat, PositiveInt, model_validator
+from pydantic import (
+    Field,
+    NonNegativeFloat,
+    NonNegativeInt,
+    PositiveFloat,
+    PositiveInt,
+    model_validator,
+)
 
-from sim.scenario.base import SKILLS_DESCRIPTION, Identifier, Point, Skills, Strict, TeamSpec
+from sim.scenario.base import (
+    SKILLS_DESCRIPTION,
+    Identifier,
+    Point,
+    Probability,
+    Skills,
+    Strict,
+    TeamSpec,
+)
 from sim.stochastic.distributions import Distribution
 
 
@@ -63,12 +78,96 @@ class Department(Strict):
     skills: Skills = Field(default_factory=dict, description=SKILLS_DESCRIPTION)
 
 
-class Hotline(Strict):
-    """The 12345 hotline centre: operators answer contacts; some become work orders."""
+class Retrial(Strict):
+    """A caller who hung up calls again (重拨) with probability ``p`` after ``delay``."""
 
+    p: Probability
+    delay: Distribution
+
+
+class RepeatCalls(Strict):
+    """Repeat calls (重复来电) about a work order: from its citizen while it is open, at a rate
+    per day (so the chance of a repeat grows with the waiting time), and once more with a
+    probability when it closes unsatisfied."""
+
+    open_rate_per_day: NonNegativeFloat = Field(
+        description="calls a day the citizen makes about an order still open (Poisson)")
+    unsatisfied_p: Probability = Field(
+        0.0, description="probability of one more call when the order closes unsatisfied")
+
+
+class Callers(Strict):
+    """The callers of a call centre: patience, retrials, self service (IVR 自助语音).
+
+    Given, every contact is a call that may hang up while it waits, and the run keeps a
+    contact log and the call-centre figures; absent, nobody hangs up (a plain queue).
+    """
+
+    patience: Distribution | None = Field(
+        None, description="time a caller waits for an operator before hanging up; "
+                          "None: callers never hang up")
+    retrial: Retrial | None = Field(None, description="None: a caller who hung up is lost")
+    self_service_share: Probability = Field(
+        0.0, description="share of the contacts that do not become an order answered by "
+                         "self service (IVR) without an operator")
+    service_level_s: PositiveFloat = Field(
+        15.0, description="threshold of the service level (share answered within it)")
+    repeat: RepeatCalls | None = Field(None, description="None: nobody calls twice")
+
+    @model_validator(mode="after")
+    def _retrial_needs_patience(self) -> Callers:
+        if self.retrial is not None and self.patience is None:
+            raise ValueError("'retrial' needs 'patience' (nobody hangs up without it)")
+        return self
+
+
+class RotaShift(Strict):
+    """A group of operators on one shift pattern (a call centre's rota, 排班)."""
+
+    shift: str
     operators: PositiveInt
-    shift: str = "always"
+
+
+class Hotline(Strict):
+    """The 12345 hotline centre: operators answer contacts; some become work orders.
+
+    Either ``operators`` on one ``shift``, or a ``rota`` of groups on shifts of their own."""
+
+    operators: PositiveInt | None = None
+    shift: str | None = Field(None, description="None: always (with operators)")
+    rota: list[RotaShift] | None = Field(
+        None, min_length=1, description="operators by shift, instead of operators + shift")
     talk_time: Distribution | None = Field(None, description="None: intake takes no time")
+    callers: Callers | None = Field(
+        None, description="callers who hang up and call again; None: nobody hangs up")
+
+
+    @property
+    def total_operators(self) -> int:
+        """Operators on the payroll: ``operators``, or the rota's groups together."""
+        if self.rota is not None:
+            return sum(group.operators for group in self.rota)
+        return self.operators or 0
+
+    @model_validator(mode="after")
+    def _operators_or_rota(self) -> Hotline:
+        if (self.operators is None) == (self.rota is None):
+            raise ValueError("give exactly one of 'operators' (with 'shift') or 'rota'")
+        if self.rota is not None and self.shift is not None:
+            raise ValueError("'shift' goes with 'operators'; a rota names each group's shift")
+        return self
+
+    def groups(self) -> list[tuple[str, int]]:
+        """(shift, operators) of every group: the rota's, or the one shift."""
+        if self.rota is not None:
+            return [(g.shift, g.operators) for g in self.rota]
+        assert self.operators is not None
+        return [(self.shift or "always", self.operators)]
+
+    @property
+    def size(self) -> int:
+        """All operators (on every shift)."""
+        return sum(n for _, n in self.groups())
 
 
 class DispatchDesk(Strict):

@@ -168,6 +168,12 @@ class EventRecorder:
                  "" if operator is None else operator.id, self.hotline)
         return operator
 
+    def answered(self, case: Case, operator: Worker) -> None:
+        """受理 of a call-centre order, when its call ends: from the matter's first call (any
+        hang-ups and retries in between) to the operator done."""
+        self.add(case.id, RECEIVE, START, case.t_arrival_h, "", self.hotline)
+        self.add(case.id, RECEIVE, COMPLETE, self._env.now, operator.id, self.hotline)
+
     def received(self, case: Case) -> None:
         """受理 of an order found on patrol or by a sensor: one event, at arrival."""
         self.add(case.id, RECEIVE, COMPLETE, self._env.now)

@@ -76,10 +76,11 @@ class LoopParts(Protocol):
 
 
 def closed_loop(loop: LoopParts, case: Case, via_dispatch: bool, intake: bool,
-                dispatch_delay: Callable[[], float] | None = None,
+                dispatch_delay: Callable[[], float] | None = None, received: bool = False,
                 ) -> Generator[simpy.Event, Any, None]:
     """The life of one case; ``loop`` supplies the stages, policies and random draws, and the
-    channel its own ``dispatch_delay`` (a pure delay before the dispatch policy), if any."""
+    channel its own ``dispatch_delay`` (a pure delay before the dispatch policy), if any.
+    ``received``: an operator of the call centre has already taken the call (受理 recorded)."""
     env = loop.env
     rec = loop.events  # None unless the run keeps an event log: one test per stage
     loop.open_cases[case.id] = case
@@ -88,7 +89,7 @@ def closed_loop(loop: LoopParts, case: Case, via_dispatch: bool, intake: bool,
             yield from loop.hotline_intake(case)
         else:
             yield from rec.intake(case, loop.hotline_intake(case))
-    elif rec is not None:
+    elif rec is not None and not received:
         rec.received(case)
     if loop.registration is not None:
         reg_h = loop.registration()

@@ -34,6 +34,7 @@ from sim.scenario.base import Deadline
 from sim.scenario.closed_loop import Category, DeadlineClass
 from sim.scenario.routes import entry_index, route_for
 from sim.workflows.closed_loop import metrics as loop_metrics
+from sim.workflows.closed_loop.calls import CallCentre, call_centre_metrics, rates_by_contacts
 from sim.workflows.closed_loop.case import Case
 from sim.workflows.closed_loop.columns import ATTRIBUTES, CASE_COLUMNS, COLUMNS
 from sim.workflows.closed_loop.events import EVENT_CHUNK_ROWS, EventRecorder, EventSink
@@ -78,6 +79,8 @@ class ClosedLoop(Stages, Workflow):
         self.acquire = None
         self.preempt_kinds = frozenset()
         self.events = None
+        #: the call centre of a hotline whose callers hang up (None: the plain queue)
+        self.calls: CallCentre | None = None
         self._build_categories(scn.categories)
         self._build_stages()
         ctx: PolicyContext = self  # what policies may use (the type checker holds us to it)
@@ -161,6 +164,15 @@ class ClosedLoop(Stages, Workflow):
         self._talk = (hotline.talk_time.sampler(streams.generator("intake", "talk"))
                       if hotline is not None and hotline.talk_time is not None else None)
         self.evaluation = scn.evaluation
+        if hotline is not None and hotline.callers is not None and self.units.hotline is not None:
+            starts = [(ch.via_dispatch,
+                       ch.dispatch_delay.sampler(streams.generator("dispatch_delay", ch.id))
+                       if ch.dispatch_delay is not None else None)
+                      for ch in scn.arrivals.channels] if scn.arrivals is not None else []
+            self.calls = CallCentre(self, self.units.hotline, hotline.callers, self._talk,
+                                    streams, starts)
+            if self.calls.repeats:  # a closed order may make its citizen call again
+                self.close = self._close_and_tell_calls  # type: ignore[method-assign]
         self._satisfaction_u = streams.uniform("evaluation", "satisfaction")
         self._reopen_u = streams.uniform("evaluation", "reopen")
 
@@ -185,10 +197,21 @@ class ClosedLoop(Stages, Workflow):
         """Display label of a tier kind (``escalation.tier_labels``, e.g. village/township)."""
         return self.scenario.escalation.tier_label(kind)
 
+    def take_id(self, case: Case) -> int:
+        """Give ``case`` the next work-order id (a call-centre order, once answered)."""
+        case.id = self._next_id
+        self._next_id += 1
+        return case.id
+
     def close(self, case: Case) -> None:
         """The case is closed (结案): out of the open cases, into the case log."""
         del self.open_cases[case.id]
         self.log.append(case)
+
+    def _close_and_tell_calls(self, case: Case) -> None:
+        ClosedLoop.close(self, case)
+        assert self.calls is not None
+        self.calls.closed(case)
 
     # -- the event log --------------------------------------------------------------------------
     def record_events(self, sink: EventSink,
@@ -262,6 +285,7 @@ class ClosedLoop(Stages, Workflow):
         n_grid = len(grid_cum) - 1
         hotline = kind == "hotline"
         intake = hotline and self.units.hotline is not None
+        calls = self.calls if intake else None  # callers who may hang up and call again
         flare = self.scenario.flareup
         high_share = flare.high_risk_share if flare is not None else 0.0
         high_mult = flare.high_risk_multiplier if flare is not None else 1.0
@@ -299,7 +323,9 @@ class ClosedLoop(Stages, Workflow):
                 if hotline:
                     self.n_contacts += 1
                 if not becomes_order:
-                    if intake:
+                    if calls is not None:
+                        calls.arrive(channel, None)
+                    elif intake:
                         self.answer_only()
                     continue
                 names = self._tier_names[category]
@@ -317,14 +343,18 @@ class ClosedLoop(Stages, Workflow):
                     flare_h = math.inf
                 else:
                     flare_h = flare.scale_h * (-math.log1p(-u) / risk) ** (1.0 / flare.shape)
-                case = Case(self._next_id, channel, category, grid, grid_street[grid],
-                            solvable, routes[category][solvable], t_h, flare_h, high,
-                            next(scores), next(concerns))
-                self._next_id += 1
+                # a call-centre order gets its id when answered (a lost call is no order)
+                case = Case(-1 if calls is not None else self._next_id, channel, category, grid,
+                            grid_street[grid], solvable, routes[category][solvable], t_h,
+                            flare_h, high, next(scores), next(concerns))
                 after_h = close_after_h[category]
                 case.close_due_h = (t_h + after_h if after_h is not None
                                     else self.model.due_h(t_h,
                                                           self.category_deadline[category].close))
+                if calls is not None:
+                    calls.arrive(channel, case)
+                    continue
+                self._next_id += 1
                 LeanProcess(env, closed_loop(self, case, via_dispatch, intake, dispatch_delay))
 
         return arrive
@@ -340,7 +370,11 @@ class ClosedLoop(Stages, Workflow):
                 case.report_h = math.nan  # whistled, not every team there by the end
                 case.report_late_h = max(0.0, horizon_h - case.report_due_h)
             self.log.append(case)
-        return {"n_contacts": float(self.n_contacts)}
+        counts = {"n_contacts": float(self.n_contacts)}
+        if self.calls is not None:
+            self.calls.finish(horizon_h)
+            counts["lost_orders"] = float(self.calls.lost_orders)
+        return counts
 
     def derive(self, columns: Columns) -> None:
         loop_metrics.derive(columns, [d.response for d in self.category_deadline],
@@ -348,7 +382,17 @@ class ClosedLoop(Stages, Workflow):
 
     def summarise(self, columns: Columns, resources: list[dict[str, Any]],
                   counts: Mapping[str, float]) -> dict[str, Any]:
-        return loop_metrics.summarise(columns, resources, int(counts.get("n_contacts", 0)))
+        summary = loop_metrics.summarise(columns, resources, int(counts.get("n_contacts", 0)))
+        if self.calls is not None:
+            hot = [r for r in resources if r["unit_kind"] == "hotline"]
+            summary.update(call_centre_metrics(
+                self.calls.log.to_arrays(), sum(r["busy_h"] for r in hot),
+                sum(r["available_h"] for r in hot), self.calls.callers.service_level_s,
+                self.model.warmup_h))
+            summary["lost_orders"] = counts.get("lost_orders", 0.0)
+            if self.calls.repeats:
+                summary.update(rates_by_contacts(columns, self.calls.log.to_arrays()))
+        return summary
 
     def labels(self) -> dict[str, list[str]]:
         return {
