@@ -54,6 +54,8 @@ LABELS: dict[str, dict[str, str]] = {
     "satisfaction_rate": {"en": "satisfaction rate", "zh": "满意率"},
     "whistles_per_100": {"en": "whistles per 100 cases", "zh": "每百件吹哨次数"},
     "whistle_dept_hours": {"en": "department whistle hours", "zh": "部门吹哨报到工时"},
+    "on_call_h": {"en": "on-call hours answering whistles", "zh": "值班人员响应吹哨工时"},
+    "on_call_standby_h": {"en": "on-call hours rostered", "zh": "值班排班工时"},
     "mean_report_h": {"en": "mean whistle report time (h)", "zh": "吹哨后部门平均报到时长（小时）"},
     "mean_report_late_h": {
         "en": "mean lateness of late reports (h)",
@@ -345,6 +347,24 @@ LABELS: dict[str, dict[str, str]] = {
         "{n} settings.",
         "zh": "将{param}从 {low} 提高到 {high}，{n} 个组合中{metric}变化 {range}。",
     },
+    "lever_report_flat": {
+        "en": "The {param} does not change how soon departments report: their mean report "
+        "time is {at_low} at {low} and {at_high} at {high}. A whistle blown "
+        "while a department is off duty waits for its next shift whatever the deadline, so "
+        "the deadline only changes "
+        "what counts as late; an on-call roster (organisation.departments[].on_call, 值班) "
+        "makes it bind, at a cost in on-call hours.",
+        "zh": "{param}并不改变部门报到的快慢：平均报到时长在 {low} 时为 {at_low}，在 {high} 时为 "
+        "{at_high}。"
+        "部门下班时吹哨，无论时限多短都要等到下一班次，时限只改变“超时”的判定；"
+        "为部门设置值班（organisation.departments[].on_call）才能使时限生效，代价是值班工时。",
+    },
+    "lever_report_moves": {
+        "en": "The {param} moves how soon departments report: their mean report time is "
+        "{at_low} at {low} and {at_high} at {high}.",
+        "zh": "{param}改变部门报到的快慢：平均报到时长在 {low} 时为 {at_low}，在 {high} 时为 "
+        "{at_high}。",
+    },
     "lever_bottleneck": {
         "en": " Where it barely moves, the busiest units are {units}: the queue is there.",
         "zh": "几乎不变的组合中，最繁忙的单位是{units}：瓶颈在那里。",
@@ -364,6 +384,7 @@ LABELS: dict[str, dict[str, str]] = {
     "unit_kind_street": {"en": "street", "zh": "街道"},
     "unit_kind_community": {"en": "community", "zh": "社区"},
     "unit_kind_grid": {"en": "grid", "zh": "网格"},
+    "unit_kind_on_call": {"en": "on-call duty", "zh": "值班"},
     # --- readable names of swept override paths -----------------------------------------------
     "param_arrivals.scale": {"en": "demand (× today's)", "zh": "需求量（现状的倍数）"},
     "param_organisation.grid_workers_per_grid": {"en": "grid workers per grid",
@@ -887,6 +908,15 @@ def param_label(path: str, lang: str) -> str:
     if not unit:
         return words
     return f"{words}（{unit}）" if lang == "zh" else f"{words} ({unit})"
+
+
+def param_name(path: str, lang: str) -> str:
+    """:func:`param_label` without its unit, for a sentence (``report deadline``)."""
+    text = param_label(path, lang)
+    for opener in (" (", "（"):
+        if text.endswith(")" if opener == " (" else "）") and opener in text:
+            return text[: text.rindex(opener)]
+    return text
 
 
 def unit_label(unit: str, lang: str) -> str:

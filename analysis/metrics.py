@@ -52,6 +52,8 @@ METRICS: dict[str, MetricInfo] = {
         MetricInfo("satisfaction_rate", "rate", "higher"),
         MetricInfo("whistles_per_100", "ratio", None),
         MetricInfo("whistle_dept_hours", "hours", "lower"),
+        MetricInfo("on_call_h", "hours", "lower"),
+        MetricInfo("on_call_standby_h", "hours", None),
         MetricInfo("mean_report_h", "hours", "lower"),
         MetricInfo("mean_report_late_h", "hours", "lower"),
         MetricInfo("report_late_share", "rate", "lower"),
@@ -157,6 +159,7 @@ VERDICT_METRICS: tuple[str, ...] = (
     "flareups_per_1000",
     "busy_h_per_grid_worker",
     "whistle_dept_hours",
+    "on_call_h",  # departments' on-call duty (值班): only when a scenario keeps a roster
     # one-window service applications: present only when a scenario runs them
     "svc_p90_working_days",
     "svc_mean_working_days",

@@ -3,12 +3,13 @@ setting's verdict against the baseline policy (HTML fragments of :mod:`analysis.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 
 import pandas as pd
 
 from analysis.html import escape, html_table
-from analysis.labels import label, param_label, policy_name, unit_label
+from analysis.labels import label, param_label, param_name, policy_name, unit_label
 from analysis.sweep import (
     LeverEffect,
     bottlenecks,
@@ -78,7 +79,7 @@ def lever_summary(effects: Sequence[LeverEffect], lang: str) -> str:
     unit = _change_unit(first.verdict, lang)
     low, high = _signed(values[0]), _signed(values[-1])
     span = f"{low}{unit}" if low == high else f"{low} … {high}{unit}"
-    fields = {"param": param_label(first.param, lang), "low": _FMT.format(first.low),
+    fields = {"param": param_name(first.param, lang), "low": _FMT.format(first.low),
               "high": _FMT.format(first.high), "metric": indicator_name(first.metric, lang),
               "n": len(effects), "range": span}
     n_flat = sum(e.flat for e in effects)
@@ -98,7 +99,7 @@ def _lever_table(effects: Sequence[LeverEffect], lang: str) -> str:
     for e in effects:
         badge = (f'<span class="badge no_difference">{escape(label("lever_flat_badge", lang))}'
                  "</span>" if e.flat and e.verdict["assessment"] not in ("no_difference",
-                                                                         "too_few")
+                                                                         "too_few", "identical")
                  else _badge(str(e.verdict["assessment"]), lang))
         rows.append((escape(policy_name(e.policy, lang)),
                      escape(_setting_text(e.held, lang) or "–"),
@@ -106,6 +107,33 @@ def _lever_table(effects: Sequence[LeverEffect], lang: str) -> str:
                      escape(_busiest_text(e.busiest, lang))))
     return html_table([escape(h) for h in headers], rows,
                       numeric=[False, False, True, False, False])
+
+
+def _report_deadline_finding(runs: pd.DataFrame, units: pd.DataFrame | None, param: str,
+                             lang: str, confidence: float) -> str:
+    """For a swept whistle report deadline: does it move the time departments take to report,
+    or only what counts as late? Said plainly, with what makes it bind (on-call duty)."""
+    if "report_deadline" not in param or "mean_report_h" not in runs.columns:
+        return ""
+    effects = [e for e in lever_effects(runs, units, param, metric="mean_report_h",
+                                        confidence=confidence, lang=lang)
+               if e.verdict["n"] >= 2 and math.isfinite(float(e.verdict["diff"]))]
+    if not effects:
+        return ""
+    def hours(values: list[float]) -> str:
+        low, high = min(values), max(values)
+        text = f"{low:.2g}" if f"{low:.2g}" == f"{high:.2g}" else f"{low:.2g}–{high:.2g}"
+        return f"{text} {label('unit_h', lang)}"
+
+    first = effects[0]
+    fields = {"param": param_name(param, lang), "n": len(effects),
+              "at_low": hours([float(e.verdict["baseline_mean"]) for e in effects]),
+              "at_high": hours([float(e.verdict["policy_mean"]) for e in effects]),
+              "low": _FMT.format(first.low), "high": _FMT.format(first.high)}
+    on_call = "on_call_h" in runs.columns and bool(runs["on_call_h"].notna().any())
+    if all(e.flat for e in effects) and not on_call:
+        return label("lever_report_flat", lang, **fields)
+    return label("lever_report_moves", lang, **fields)
 
 
 def levers_section(runs: pd.DataFrame, units: pd.DataFrame | None, params: Sequence[str],
@@ -117,8 +145,11 @@ def levers_section(runs: pd.DataFrame, units: pd.DataFrame | None, params: Seque
         if not effects:
             continue
         parts.append(f"<h3>{escape(param_label(param, lang))}</h3>")
-        parts.append(f'<div class="verdict"><p class="sentence">'
-                     f"{escape(lever_summary(effects, lang))}</p></div>")
+        text = lever_summary(effects, lang)
+        report = _report_deadline_finding(runs, units, param, lang, confidence)
+        if report:
+            text += label("sentence_sep", lang) + report
+        parts.append(f'<div class="verdict"><p class="sentence">{escape(text)}</p></div>')
         parts.append(_lever_table(effects, lang))
     return "\n".join(parts)
 

@@ -144,7 +144,7 @@ def test_sweep_report_states_findings(sweep_dir: Path, lang: str) -> None:
         assert re.search(r"Raising grid workers per grid from 1 to 2 (barely moves|changes)", doc)
         assert "<h3>Each setting against the baseline</h3>" in doc
         assert "Busiest units (manual+transfer): street jiedao" in doc
-        assert "pooled" not in doc  # two swept factors: one column of panels per value
+        assert "pooled over" not in doc  # two swept factors: one column of panels per value
     else:
         assert "<h2>扫描结论</h2>" in doc and "每网格网格员数" in doc
         assert "最繁忙单位（人工派单+转办）：街道 jiedao" in doc
@@ -191,3 +191,28 @@ def test_sweep_axes_log_scale_and_integer_ticks() -> None:
     fig2 = charts.sweep_lines(runs2, "org.staff", policies=["base", "fast"])
     assert fig2.axes[0].get_xscale() == "linear"
     assert [t.get_text() for t in fig2.axes[0].get_xticklabels()] == ["1", "3"]
+
+
+def test_a_report_deadline_that_does_not_bind_is_said_plainly() -> None:
+    from analysis.sweep_report import _report_deadline_finding
+
+    rows = []
+    for c, deadline in enumerate((0.5, 24.0)):
+        for k in range(6):
+            rows.append({"config": c, "policy_params.whistle.report_deadline_h": deadline,
+                         "policy": "manual+whistle", "replication": k, "seed": k,
+                         "on_time_close_rate": 0.8 + 0.01 * k,
+                         "mean_report_h": 7.2 + 0.1 * c + 0.05 * k})
+    runs = pd.DataFrame(rows)
+    text = _report_deadline_finding(runs, None, "policy_params.whistle.report_deadline_h", "en",
+                                    0.95)
+    assert text.startswith("The report deadline does not change how soon departments report: "
+                           "their mean report time is 7.3 h at 0.5 and 7.4 h at 24.")
+    assert "on-call roster" in text
+    runs["on_call_h"] = 10.0  # with a roster the deadline binds: a plain measurement
+    runs.loc[runs["config"] == 0, "mean_report_h"] = 0.3
+    moved = _report_deadline_finding(runs, None, "policy_params.whistle.report_deadline_h",
+                                     "en", 0.95)
+    assert moved.startswith("The report deadline moves how soon departments report: their "
+                            "mean report time is 0.3 h at 0.5")
+    assert _report_deadline_finding(runs, None, "arrivals.scale", "en", 0.95) == ""

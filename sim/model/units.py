@@ -140,6 +140,13 @@ class Units:
         if org.dispatch_desk is not None:
             self.dispatch_desk = self._team("dispatch", "dispatch", org.dispatch_desk.dispatchers,
                                             org.dispatch_desk.shift, 0.0, 0.0, 1.0)
+        #: each department's on-call roster (值班), by department index; None: it keeps none.
+        #: Built last, so resources.csv lists the other units in the same order with or without
+        self.on_call_teams: list[Team | None] = [
+            None if d.on_call is None else self._team(
+                f"on_call:{d.id}", "on_call", d.on_call.staff, d.on_call.shift, d.base.x_km,
+                d.base.y_km, d.speed_kmh)
+            for d in org.departments]
 
     def intervals(self, shift_name: str) -> np.ndarray:
         """On-duty intervals ``[start_h, end_h)`` of a shift pattern over the run (cached)."""

@@ -93,6 +93,8 @@ def check_organisation(scn: Scenario) -> Problems:
     need_shift(("organisation", "grid_worker_shift"), org.grid_worker_shift)
     for i, dept in enumerate(org.departments):
         need_shift(("organisation", "departments", i, "shift"), dept.shift)
+        if dept.on_call is not None:
+            need_shift(("organisation", "departments", i, "on_call", "shift"), dept.on_call.shift)
         for j, cat in enumerate(dept.categories):
             if categories is not None and cat not in categories:
                 problems.append(

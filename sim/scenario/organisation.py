@@ -65,6 +65,15 @@ class GridLattice(Strict):
     origin: Point = Field(default_factory=lambda: Point(x_km=0.0, y_km=0.0))
 
 
+class OnCall(Strict):
+    """A department's on-call duty roster (值班): a few staff who answer a whistle's summons
+    (吹哨报到) when the department's own team is off duty and would not be on site by the report
+    deadline. Their hours on call are a cost the outputs show (on_call_h, on_call_standby_h)."""
+
+    staff: PositiveInt = Field(description="staff on call at a time")
+    shift: str = Field("always", description="the hours the roster covers (a shift name)")
+
+
 class Department(Strict):
     """A functional department (职能部门); ``categories`` is its part of the dispatch catalogue."""
 
@@ -76,6 +85,8 @@ class Department(Strict):
     speed_kmh: PositiveFloat = 25.0
     categories: list[str] = Field(default_factory=list)
     skills: Skills = Field(default_factory=dict, description=SKILLS_DESCRIPTION)
+    on_call: OnCall | None = Field(
+        None, description="on-call duty for summonses outside the shift (值班); None: none")
 
 
 class Retrial(Strict):

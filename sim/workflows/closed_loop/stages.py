@@ -15,6 +15,7 @@ import math
 from collections.abc import Callable, Generator
 from typing import Any, cast
 
+import numpy as np
 import simpy
 
 from sim.model.team import Team, Worker
@@ -46,6 +47,8 @@ class Stages:
     acquire: Callable[..., Any] | None
     #: kinds of units whose ordinary single-worker jobs a whistle may pre-empt
     preempt_kinds: frozenset[str]
+    #: department team → its on-call roster (值班); None: no department keeps one
+    on_call: dict[Team, Team] | None
     _talk: Callable[[], float] | None
     evaluation: Evaluation | None
     _satisfaction_u: UniformBlock
@@ -141,6 +144,8 @@ class Stages:
         workers: list[Worker] = []
         for team in teams:
             if priority or workers:
+                if report_due_h is not None and self.on_call is not None:
+                    team = self._duty_team(team, case, report_due_h)
                 worker = team.try_acquire(case, True)
                 if worker is None:
                     request = team.request(case, True)
@@ -197,6 +202,25 @@ class Stages:
             else:
                 worker.team.release(worker)
         return workers[0]
+
+    def _duty_team(self, team: Team, case: Case, due_h: float) -> Team:
+        """Who answers a whistle's summons: the department's own team while anyone of it is on
+        duty (a late summons pre-empts one of their jobs) or when its next shift still gets
+        it on site by the report deadline; otherwise its on-call roster, if on duty now."""
+        duty = self.on_call.get(team) if self.on_call is not None else None
+        if duty is None or any(w.on_shift for w in team.workers):
+            return team
+        now = self.env.now
+        starts = team.intervals[:, 0]
+        i = int(np.searchsorted(starts, now))
+        next_on_h = float(starts[i]) if i < len(starts) else math.inf
+        units = self.units
+        x_km, y_km = team.home
+        lead_h = (units.distance_km(x_km, y_km, case.grid) / team.speed_kmh
+                  if units.travel_on else 0.0)
+        if next_on_h + lead_h <= due_h or not any(w.on_shift for w in duty.workers):
+            return team
+        return duty
 
     def _skill_factor(self, workers: list[Worker], skill: int, category: int) -> float:
         """Handling multiplier: a unit that declares skills sent nobody with the one needed."""

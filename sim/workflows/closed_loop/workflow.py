@@ -78,6 +78,10 @@ class ClosedLoop(Stages, Workflow):
         self._next_id = 0
         self.acquire = None
         self.preempt_kinds = frozenset()
+        rosters = {team: duty for team, duty in zip(model.units.department_teams,
+                                                    model.units.on_call_teams, strict=True)
+                   if duty is not None}
+        self.on_call = rosters or None
         self.events = None
         #: the call centre of a hotline whose callers hang up (None: the plain queue)
         self.calls: CallCentre | None = None
@@ -392,6 +396,10 @@ class ClosedLoop(Stages, Workflow):
             summary["lost_orders"] = counts.get("lost_orders", 0.0)
             if self.calls.repeats:
                 summary.update(rates_by_contacts(columns, self.calls.log.to_arrays()))
+        if self.on_call is not None:  # departments' on-call rosters (值班): their cost
+            duty = [r for r in resources if r["unit_kind"] == "on_call"]
+            summary["on_call_h"] = float(sum(r["busy_h"] for r in duty))
+            summary["on_call_standby_h"] = float(sum(r["available_h"] for r in duty))
         return summary
 
     def labels(self) -> dict[str, list[str]]:
