@@ -11,17 +11,7 @@ import sys
 from collections.abc import Sequence
 
 from sim import __version__
-from sim.cli import (
-    backtest,
-    calibrate,
-    compare,
-    optimise,
-    report,
-    run,
-    sweep,
-    validate,
-    warmup,
-)
+from sim.cli import backtest, calibrate, compare, optimise, report, run, sweep, validate, warmup
 from sim.cli.common import UsageError, fail
 from sim.scenario.loader import ScenarioError
 
