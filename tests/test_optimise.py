@@ -198,6 +198,9 @@ def test_infeasible_within_bounds_names_the_constraint_and_best_value(
     assert doc["best"]["mean_wait_h"] == pytest.approx(MMc(4.0, 1.0, 6).wq, rel=0.3)
     assert not (out / OPTIMUM_FILE).exists()  # never a false recommendation
     assert (out / "optimise.html").exists() and (out / "optimise.zh.html").exists()
+    (out / "optimise.zh.html").unlink()
+    assert main(["report", str(out), "--lang", "zh"]) == 0  # rebuilt from the files
+    assert "在给定范围内不可行" in (out / "optimise.zh.html").read_text(encoding="utf-8")
     table = pd.read_parquet(out / CANDIDATES_FILE)
     assert list(table["phase"]) == ["bounds"] and table["n"].iloc[0] == 5
 
