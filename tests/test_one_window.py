@@ -232,3 +232,17 @@ def test_both_workflows_under_closed_loop_queue_orders_and_worker_rules(
         assert_conservation(model.workflow(name), result.items[name])
     assert_no_worker_in_two_places(model.units)
     assert (~np.isnan(result.items["one_window"]["t_done_h"])).sum() > 10
+
+
+def test_the_shipped_file_with_both_workflows_runs_under_combined_labels(
+        tmp_path: Path) -> None:
+    out = tmp_path / "both"
+    code = cli.main(["compare", str(ROOT / "scenarios" / "street_services.yaml"), "--policies",
+                     "manual+transfer+department_windows,algorithmic+whistle+one_window+parallel",
+                     "-r", "2", "--days", "21", "-q", "--no-report", "--out", str(out)])
+    assert code == 0
+    summary = pd.read_csv(out / "summary.csv")
+    assert list(dict.fromkeys(summary["policy"])) == [
+        "manual+transfer+department_windows", "algorithmic+whistle+one_window+parallel"]
+    assert summary["svc_dept_hours"].gt(0).all() and summary["n_closed"].gt(0).all()
+    assert (out / "cases.parquet").exists() and (out / "applications.parquet").exists()
