@@ -83,6 +83,7 @@ def test_labels_carry_the_workflow_terms() -> None:
 
 @pytest.mark.parametrize(("label", "message"), [
     ("department_windows+parallel", "parallel approval needs one_window"),
+    ("manual+transfer", "which this scenario does not run"),
     ("notify_once", "name exactly one of department_windows, one_window"),
     ("one_window+one_window", "exactly one of"),
 ])
