@@ -247,3 +247,20 @@ def test_the_shipped_file_with_both_workflows_runs_under_combined_labels(
         "manual+transfer+department_windows", "algorithmic+whistle+one_window+parallel"]
     assert summary["svc_dept_hours"].gt(0).all() and summary["n_closed"].gt(0).all()
     assert (out / "cases.parquet").exists() and (out / "applications.parquet").exists()
+
+
+def test_an_experiment_naming_the_closed_loop_for_a_services_file_is_refused(
+        tmp_path: Path) -> None:
+    from sim.run.experiment import load_experiment
+    from sim.scenario.loader import ScenarioError
+
+    path = tmp_path / "exp.yaml"
+    path.write_text(f"version: 1\nname: e\nscenario: {MINIMAL}\n"
+                    "policies: [one_window, manual+transfer]\n"
+                    "grid:\n  services.data_sharing.share: [0.2, 0.8]\nreplications: 2\n",
+                    encoding="utf-8")
+    with pytest.raises(ScenarioError, match="which this scenario does not run"):
+        load_experiment(path)
+    path.write_text(path.read_text(encoding="utf-8").replace(", manual+transfer", ""),
+                    encoding="utf-8")
+    assert load_experiment(path).policies == ["one_window"]
