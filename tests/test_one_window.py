@@ -83,6 +83,7 @@ def test_labels_carry_the_workflow_terms() -> None:
 
 @pytest.mark.parametrize(("label", "message"), [
     ("department_windows+parallel", "parallel approval needs one_window"),
+    ("manual+transfer", "which this scenario does not run"),
     ("notify_once", "name exactly one of department_windows, one_window"),
     ("one_window+one_window", "exactly one of"),
 ])
@@ -232,3 +233,34 @@ def test_both_workflows_under_closed_loop_queue_orders_and_worker_rules(
         assert_conservation(model.workflow(name), result.items[name])
     assert_no_worker_in_two_places(model.units)
     assert (~np.isnan(result.items["one_window"]["t_done_h"])).sum() > 10
+
+
+def test_the_shipped_file_with_both_workflows_runs_under_combined_labels(
+        tmp_path: Path) -> None:
+    out = tmp_path / "both"
+    code = cli.main(["compare", str(ROOT / "scenarios" / "street_services.yaml"), "--policies",
+                     "manual+transfer+department_windows,algorithmic+whistle+one_window+parallel",
+                     "-r", "2", "--days", "21", "-q", "--no-report", "--out", str(out)])
+    assert code == 0
+    summary = pd.read_csv(out / "summary.csv")
+    assert list(dict.fromkeys(summary["policy"])) == [
+        "manual+transfer+department_windows", "algorithmic+whistle+one_window+parallel"]
+    assert summary["svc_dept_hours"].gt(0).all() and summary["n_closed"].gt(0).all()
+    assert (out / "cases.parquet").exists() and (out / "applications.parquet").exists()
+
+
+def test_an_experiment_naming_the_closed_loop_for_a_services_file_is_refused(
+        tmp_path: Path) -> None:
+    from sim.run.experiment import load_experiment
+    from sim.scenario.loader import ScenarioError
+
+    path = tmp_path / "exp.yaml"
+    path.write_text(f"version: 1\nname: e\nscenario: {MINIMAL}\n"
+                    "policies: [one_window, manual+transfer]\n"
+                    "grid:\n  services.data_sharing.share: [0.2, 0.8]\nreplications: 2\n",
+                    encoding="utf-8")
+    with pytest.raises(ScenarioError, match="which this scenario does not run"):
+        load_experiment(path)
+    path.write_text(path.read_text(encoding="utf-8").replace(", manual+transfer", ""),
+                    encoding="utf-8")
+    assert load_experiment(path).policies == ["one_window"]

@@ -78,6 +78,10 @@ def load_checked(path: str, policies: Sequence[str | None] = (None,)) -> Scenari
             raise UsageError(f"--policy: {exc}") from None
         for message in terms_problems(terms) + _terms_not_run(scn, terms):
             add(f"--policy {label}", ("policy",), message)
+        if dispatch is not None and not scn.has_closed_loop:
+            add(f"--policy {label}", ("policy",),
+                f"names the closed loop's {dispatch}+{escalation}, which this scenario does not "
+                "run (it has no arrivals and categories)")
         runs.append((label, dispatch, escalation))
     checked: set[tuple[str, str]] = set()
     for label, dispatch, escalation in runs:

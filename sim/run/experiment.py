@@ -492,6 +492,11 @@ def _configuration(n: int, params: dict[str, Any], overrides: dict[str, Any],
     labels: list[str | None] = list(policies) or [None]
     for label in labels:
         spec = resolve_policy(scn, label)
+        if label is not None and not scn.has_closed_loop and split_label(label)[0] is not None:
+            ok = False
+            blame(("policy",), f"{label}: names the closed loop's {spec.dispatch.name}+"
+                               f"{spec.escalation.name}, which this scenario does not run")
+            continue
         if {spec.dispatch.name, spec.escalation.name} & bad_entries:
             continue
         for path, message in policy_problems(spec.dispatch.name, spec.dispatch.params,

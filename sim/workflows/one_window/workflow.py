@@ -198,7 +198,7 @@ class OneWindow(Workflow):
                      for k, st in enumerate(stage.steps)])
              for s, stage in enumerate(kind.stages)]
             for kind in spec.types]
-        #: per type: each material's department (department_windows) and shareability
+        #: per type: the department whose window checks each material (department_windows)
         self._material_dept = [
             [m.department or kind.stages[0].steps[0].department for m in kind.materials]
             for kind in spec.types]
