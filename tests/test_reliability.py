@@ -239,6 +239,9 @@ def test_a_run_replaces_a_compare_whole(tmp_path: Path,
     assert json.loads((out / "run.json").read_text(encoding="utf-8"))["policies"] == [
         "manual+transfer"]
     assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".")) == []
+    code, _o, err = run_cli(capsys, "report", str(out), "--baseline", "algorithmic+transfer")
+    assert (code, err) == (2, "govsim report: --baseline 'algorithmic+transfer' is not one of "
+                              "the policies run: manual+transfer\n")
 
 
 def test_sweep_refuses_another_experiment_and_a_run_folder(tmp_path: Path,
