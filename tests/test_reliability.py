@@ -239,6 +239,9 @@ def test_a_run_replaces_a_compare_whole(tmp_path: Path,
     assert json.loads((out / "run.json").read_text(encoding="utf-8"))["policies"] == [
         "manual+transfer"]
     assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".")) == []
+    code, _o, err = run_cli(capsys, "report", str(out), "--baseline", "algorithmic+transfer")
+    assert (code, err) == (2, "govsim report: --baseline 'algorithmic+transfer' is not one of "
+                              "the policies run: manual+transfer\n")
 
 
 def test_sweep_refuses_another_experiment_and_a_run_folder(tmp_path: Path,
@@ -389,3 +392,46 @@ def test_sixty_thousand_grids_validate_in_seconds_and_near_linearly(tmp_path: Pa
         assert proc.returncode == 0, proc.stderr
     assert times[60_000] < 60, times
     assert times[60_000] < 25 * times[6_000], times  # linear would be ~10× (plus start-up)
+
+
+# -- rules the docs state (docs/model.md) -----------------------------------------------------
+
+
+def test_a_release_at_shift_end_does_not_hand_over() -> None:
+    """Shifts are half-open [start, end): a job ending exactly at the end of the shift leaves
+    the next case waiting for the next shift."""
+    import numpy as np
+
+    from sim.engine import Environment
+    from sim.model.team import Team
+
+    env = Environment()
+    team = Team(env, "t", "grid", 1, np.array([[0.0, 10.0], [20.0, 30.0]]))
+    started: dict[str, float] = {}
+
+    def job(name: str, hours: float):  # type: ignore[no-untyped-def]
+        worker = yield team.request(name)
+        started[name] = env.now
+        yield env.timeout(hours)
+        team.release(worker)
+
+    env.process(job("first", 10.0))
+    env.process(job("second", 1.0))
+    env.run(until=40.0)
+    assert started == {"first": 0.0, "second": 20.0}
+
+
+def test_a_zero_working_hour_deadline_is_due_at_arrival() -> None:
+    """The rule of docs/model.md: 0 working hours is due at once, any positive deadline counts
+    working time from the next working period."""
+    from datetime import datetime
+
+    from sim.calendar import DailyWindow, WorkingCalendar
+
+    office = WorkingCalendar(datetime(2024, 1, 1), 30 * 24, [DailyWindow(9, 17)],
+                             ["mon", "tue", "wed", "thu", "fri"])
+    saturday_noon = 5 * 24 + 12.0
+    monday_nine = 7 * 24 + 9.0
+    assert office.add_working_h(saturday_noon, 0.0) == saturday_noon
+    assert office.add_working_h(saturday_noon, 0.001) == pytest.approx(monday_nine + 0.001)
+    assert office.add_working_days(saturday_noon, 0.0) == saturday_noon

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from sim.cli.common import UsageError, build_reports, lang_list, langs
+from sim.cli.common import UsageError, build_reports, check_baseline, lang_list, langs
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -28,5 +28,18 @@ def command(args: argparse.Namespace) -> int:
         return 0
     if not (out_dir / "summary.csv").exists() and not (out_dir / "runs.parquet").exists():
         raise UsageError(f"{out_dir}: no summary.csv or runs.parquet here (run govsim first)")
+    if args.baseline is not None:
+        check_baseline(args, _policies(out_dir))
     build_reports(out_dir, args)
     return 0
+
+
+def _policies(out_dir: Path) -> list[str]:
+    """The policies of an output folder (summary.csv of a run, runs.parquet of a sweep)."""
+    import pandas as pd
+
+    if (out_dir / "summary.csv").exists():
+        column = pd.read_csv(out_dir / "summary.csv", usecols=["policy"])["policy"]
+    else:
+        column = pd.read_parquet(out_dir / "runs.parquet", columns=["policy"])["policy"]
+    return [str(p) for p in column.unique()]
