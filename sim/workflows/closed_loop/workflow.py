@@ -391,7 +391,8 @@ class ClosedLoop(Stages, Workflow):
                 self.model.warmup_h))
             summary["lost_orders"] = counts.get("lost_orders", 0.0)
             if self.calls.repeats:
-                summary.update(rates_by_contacts(columns, self.calls.log.to_arrays()))
+                summary.update(rates_by_contacts(columns, self.calls.log.to_arrays(),
+                                                 self.model.warmup_h))
         return summary
 
     def labels(self) -> dict[str, list[str]]:
