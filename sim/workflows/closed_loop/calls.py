@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 import numpy as np
 import simpy
@@ -32,10 +32,7 @@ from sim.model.team import Team, Worker
 from sim.scenario.organisation import Callers
 from sim.stochastic.streams import Streams
 from sim.workflows.closed_loop.case import Case
-from sim.workflows.closed_loop.loop import closed_loop
-
-if TYPE_CHECKING:
-    from sim.workflows.closed_loop.workflow import ClosedLoop
+from sim.workflows.closed_loop.loop import LoopParts, closed_loop
 
 __all__ = ["CONTACT_COLUMNS", "CallCentre", "Contact", "call_centre_metrics",
            "rates_by_contacts"]
@@ -57,6 +54,15 @@ CONTACT_COLUMNS: tuple[tuple[str, str], ...] = (
     ("repeat", "bool"),
 )
 CONTACT_ATTRIBUTES = {"contact_id": "id", "matter_id": "matter"}
+
+
+class CallCentreLoop(LoopParts, Protocol):
+    """What the call centre needs of the closed loop (ClosedLoop provides it): the loop's parts
+    for an answered order, the next work-order id, the count of hotline contacts."""
+
+    n_contacts: int
+
+    def take_id(self, case: Case) -> int: ...
 
 
 class Contact:
@@ -88,7 +94,7 @@ class Contact:
 class CallCentre:
     """The hotline's callers: queue with patience, retrials, self service, the contact log."""
 
-    def __init__(self, loop: ClosedLoop, team: Team, callers: Callers,
+    def __init__(self, loop: CallCentreLoop, team: Team, callers: Callers,
                  talk: Callable[[], float] | None, streams: Streams,
                  channel_starts: list[tuple[bool, Callable[[], float] | None]]):
         self.loop = loop
@@ -284,7 +290,6 @@ def call_centre_metrics(contacts: dict[str, np.ndarray], operator_busy_h: float,
         "abandonment_rate": float(abandoned.sum() / n_offered) if n_offered else nan,
         "retry_share": (float((contacts["attempt"][keep] > 0).mean()) if answered.size
                         else nan),
-        "repeat_share": float(contacts["repeat"][keep].mean()) if answered.size else nan,
         "mean_wait_to_answer_s": float(waits.mean()) if waits.size else nan,
         "p90_wait_to_answer_s": float(np.quantile(waits, 0.9)) if waits.size else nan,
         "operator_occupancy": (operator_busy_h / operator_available_h
@@ -292,11 +297,12 @@ def call_centre_metrics(contacts: dict[str, np.ndarray], operator_busy_h: float,
     }
 
 
-def rates_by_contacts(cases: dict[str, np.ndarray],
-                      contacts: dict[str, np.ndarray]) -> dict[str, float]:
-    """The three rates (三率) weighting each order by its calls (1 + its repeat calls), as a
-    ranking that counts every call does: an order its citizen called about three times counts
-    three times (post-warm-up orders; repeats of any time)."""
+def rates_by_contacts(cases: dict[str, np.ndarray], contacts: dict[str, np.ndarray],
+                      warmup_h: float) -> dict[str, float]:
+    """The share of repeat calls (contacts after the warm-up) and the three rates (三率)
+    weighting each order by its calls (1 + its repeat calls), as a ranking that counts every
+    call does: an order its citizen called about three times counts three times (post-warm-up
+    orders; repeats of any time)."""
     repeat_ids = contacts["case_id"][contacts["repeat"] & (contacts["attempt"] == 0)]
     ids = cases["case_id"]
     size = int(ids.max()) + 1 if ids.size else 0
@@ -308,7 +314,10 @@ def rates_by_contacts(cases: dict[str, np.ndarray],
         total = float(weight[among].sum())
         return float(weight[hit & among].sum()) / total if total > 0 else math.nan
 
+    in_run = contacts["t_arrival_h"] >= warmup_h
     return {
+        "repeat_share": (float(contacts["repeat"][in_run].mean()) if in_run.any()
+                         else math.nan),
         "response_rate_by_calls": rate(cases["on_time_response"], keep),
         "resolution_rate_by_calls": rate(cases["resolved"], closed),
         "satisfaction_rate_by_calls": rate(cases["satisfied"], closed),

@@ -395,7 +395,8 @@ class ClosedLoop(Stages, Workflow):
                 self.model.warmup_h))
             summary["lost_orders"] = counts.get("lost_orders", 0.0)
             if self.calls.repeats:
-                summary.update(rates_by_contacts(columns, self.calls.log.to_arrays()))
+                summary.update(rates_by_contacts(columns, self.calls.log.to_arrays(),
+                                                 self.model.warmup_h))
         if self.on_call is not None:  # departments' on-call rosters (值班): their cost
             duty = [r for r in resources if r["unit_kind"] == "on_call"]
             summary["on_call_h"] = float(sum(r["busy_h"] for r in duty))
