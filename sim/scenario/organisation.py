@@ -59,7 +59,7 @@ class Grid(Strict):
 class GridLattice(Strict):
     """Generate ``count`` grids on a square lattice, dealt round-robin to communities."""
 
-    count: PositiveInt = Field(le=200_000, description="at most 200,000 grids")
+    count: PositiveInt = Field(le=200_000)  # a larger lattice would take minutes to validate
     spacing_km: PositiveFloat
     communities: list[str] = Field(min_length=1)
     origin: Point = Field(default_factory=lambda: Point(x_km=0.0, y_km=0.0))
