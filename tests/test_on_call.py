@@ -57,3 +57,20 @@ def test_the_roster_shift_must_exist(tmp_path: Path) -> None:
     (problem,) = info.value.problems
     assert problem.path == ("organisation", "departments", 0, "on_call", "shift")
     assert "unknown shift 'nights'" in problem.message
+
+
+def test_optional_metrics_are_the_ones_runs_report() -> None:
+    """Targets and constraints may name a metric a run reports only on demand (call centre,
+    repeat calls, on-call duty); the list must be exactly what such runs add."""
+    from sim.workflows.closed_loop.workflow import ClosedLoop
+
+    overrides: dict[str, object] = {"calendar.horizon_days": 9,
+                                    "arrivals.channels[0].surges": [],
+                                    "organisation.departments[0].on_call": {"staff": 1},
+                                    "organisation.hotline.callers.repeat":
+                                        {"open_rate_per_day": 0.1, "unsatisfied_p": 0.2}}
+    scn = load_scenario(STREET, overrides=overrides)
+    summary = run_scenario(scn, policies=["manual+whistle"], replications=1, seed=2).summary()
+    extra = [c for c in summary.columns if c not in ClosedLoop.metrics
+             and c not in ("scenario", "policy", "replication", "seed", "wall_time_s")]
+    assert sorted(extra) == sorted(ClosedLoop.optional_metrics)

@@ -82,6 +82,9 @@ class Workflow:
     table_columns: ClassVar[Sequence[str]] = ()
     #: summary metrics it defines, in summary.csv order
     metrics: ClassVar[Sequence[str]] = ()
+    #: summary metrics it reports only when the scenario asks for them (after ``metrics``);
+    #: targets and constraints may name them
+    optional_metrics: ClassVar[Sequence[str]] = ()
     #: headline on the terminal after a run: (metric, column title, format)
     headline: ClassVar[Sequence[tuple[str, str, str]]] = ()
     #: timestamps of an item in the order the workflow reaches them (first: arrival, last: done)

@@ -70,7 +70,7 @@ __all__ = [
 def summary_metrics() -> tuple[str, ...]:
     """Every summary metric a registered workflow defines (summary.csv columns), in order."""
     return tuple(name for workflow in registered_workflows().values()
-                 for name in workflow.metrics)
+                 for name in (*workflow.metrics, *workflow.optional_metrics))
 
 
 class _Strict(BaseModel):

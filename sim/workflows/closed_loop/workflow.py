@@ -54,6 +54,14 @@ class ClosedLoop(Stages, Workflow):
     table = "cases"
     table_columns = tuple(c for c in CASE_COLUMNS if c not in ("policy", "replication"))
     metrics = loop_metrics.SUMMARY_METRICS
+    #: a call centre (organisation.hotline.callers), its repeat calls, departments' on-call duty
+    optional_metrics = (
+        "contacts_offered", "contacts_answered_share", "self_service_share", "service_level",
+        "abandonment_rate", "retry_share", "mean_wait_to_answer_s", "p90_wait_to_answer_s",
+        "operator_occupancy", "lost_orders", "repeat_share", "response_rate_by_calls",
+        "resolution_rate_by_calls", "satisfaction_rate_by_calls", "on_call_h",
+        "on_call_standby_h",
+    )
     headline = loop_metrics.HEADLINE
     stage_columns = ("t_arrival_h", "t_dispatched_h", "t_start_h", "t_onsite_h", "t_handled_h",
                      "t_closed_h")
