@@ -211,9 +211,9 @@ class Stages:
         if duty is None or any(w.on_shift for w in team.workers):
             return team
         now = self.env.now
-        starts = team.intervals[:, 0]
+        starts = team.intervals[:, 0] if len(team.intervals) else np.empty(0)
         i = int(np.searchsorted(starts, now))
-        next_on_h = float(starts[i]) if i < len(starts) else math.inf
+        next_on_h = float(starts[i]) if i < len(starts) else math.inf  # never on duty again
         units = self.units
         x_km, y_km = team.home
         lead_h = (units.distance_km(x_km, y_km, case.grid) / team.speed_kmh
