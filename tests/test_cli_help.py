@@ -59,3 +59,15 @@ def test_sweep_writes_to_results_name_by_default(tmp_path: Path,
                  "--no-report", "--workers", "1"])
     assert code == 0
     assert (tmp_path / "results" / "tiny" / "runs.parquet").is_file()
+
+
+def test_the_progress_bar_says_when_its_total_grows() -> None:
+    from sim.cli.sweep import _bar_name, _target
+    from sim.run.experiment import load_experiment
+
+    plain = load_experiment(ROOT / "experiments" / "staffing_vs_demand.yaml")
+    assert _bar_name(plain, _target(plain, None)) == "staffing_vs_demand"
+    precise = load_experiment(ROOT / "experiments" / "whistle_deadline.yaml")
+    name = _bar_name(precise, _target(precise, None))
+    # 3 deadlines × 3 policies × at most 40 replications
+    assert name == "whistle_deadline (total grows with the precision target, at most 360 runs)"

@@ -77,6 +77,15 @@ def _target(exp: Experiment, text: str | None) -> TargetSpec | None:
         raise UsageError(f"--target-halfwidth: {exc}") from None
 
 
+def _bar_name(exp: Experiment, target: TargetSpec | None) -> str:
+    """The progress bar's label: with a precision target its total grows round by round, so
+    the label says so and gives the most it can reach."""
+    if target is None:
+        return exp.name
+    cap = exp.n_runs(max(target.max_replications, exp.spec.replications))
+    return f"{exp.name} (total grows with the precision target, at most {cap:,} runs)"
+
+
 def _count(n: int, word: str) -> str:
     plural = word[:-1] + "ies" if word.endswith("y") else word + "s"
     return f"{n} {word if n == 1 else plural}"
@@ -116,7 +125,8 @@ def command(args: argparse.Namespace) -> int:
     previous = signal.signal(signal.SIGTERM, _interrupt_on_sigterm)
     try:
         outcome = run_sweep(exp, out, workers=args.workers, dask=args.dask, resume=args.resume,
-                            target=target, progress=TqdmProgress(exp.name, disable=args.quiet),
+                            target=target, progress=TqdmProgress(_bar_name(exp, target),
+                                                                 disable=args.quiet),
                             log=lambda line: print(line, file=sys.stderr))
     except SweepExists as exc:
         raise UsageError(str(exc)) from None
