@@ -12,6 +12,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from types import FrameType
 from typing import TYPE_CHECKING
 
 from sim.policies import choice_problems, params_problems, split_label, terms_problems
@@ -321,3 +322,21 @@ def headline_table(summary: pd.DataFrame, headline: Sequence[tuple[str, str, str
         cells = " ".join(f"{fmt.format(row[c]):>9}" for c, _, fmt in headline)
         lines.append(f"{policy:<{width}} {n[policy]:>4} {cells}")
     return "\n".join(lines)
+
+
+def executor_text(args: argparse.Namespace) -> str:
+    """Where ``--workers`` / ``--dask`` send the runs, for the first line a command prints."""
+    from sim.run.executors import default_workers
+
+    if args.dask == "local":
+        return f"a Dask LocalCluster of {args.workers or default_workers()} workers"
+    if args.dask:
+        return f"the Dask cluster at {args.dask}"
+    n = args.workers or default_workers()
+    return "1 worker (in-process)" if n == 1 else f"{n} worker processes"
+
+
+def interrupt_on_sigterm(signum: int, frame: FrameType | None) -> None:
+    """A SIGTERM handler: ``kill PID`` stops a sweep or an optimisation as cleanly as Ctrl-C
+    (finished runs kept, the manifest says interrupted)."""
+    raise KeyboardInterrupt

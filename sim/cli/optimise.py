@@ -12,11 +12,17 @@ import argparse
 import signal
 import sys
 from pathlib import Path
-from types import FrameType
 from typing import Any
 
-from sim.cli.common import UsageError, lang_list, langs, positive_int
-from sim.run.executors import DaskUnavailable, default_workers
+from sim.cli.common import (
+    UsageError,
+    executor_text,
+    interrupt_on_sigterm,
+    lang_list,
+    langs,
+    positive_int,
+)
+from sim.run.executors import DaskUnavailable
 from sim.run.optimise import OptimiseResult, load_optimisation, run_optimisation
 from sim.run.sweep import SweepAborted, SweepExists, TqdmProgress
 
@@ -40,19 +46,6 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=command)
 
 
-def _interrupt_on_sigterm(signum: int, frame: FrameType | None) -> None:
-    raise KeyboardInterrupt
-
-
-def _where(args: argparse.Namespace) -> str:
-    if args.dask == "local":
-        return f"a Dask LocalCluster of {args.workers or default_workers()} workers"
-    if args.dask:
-        return f"the Dask cluster at {args.dask}"
-    n = args.workers or default_workers()
-    return "1 worker (in-process)" if n == 1 else f"{n} worker processes"
-
-
 def command(args: argparse.Namespace) -> int:
     opt = load_optimisation(args.file)  # ScenarioError → one line per problem, exit 2
     if args.dask:
@@ -70,9 +63,9 @@ def command(args: argparse.Namespace) -> int:
             tqdm.write(line, file=sys.stderr)  # above the progress bar, not through it
 
     say(f"{opt.name}: {len(opt.variables)} variables, {len(opt.constraints)} constraints "
-        f"at {opt.spec.confidence:.0%} confidence, policy {opt.policy}, on {_where(args)} "
+        f"at {opt.spec.confidence:.0%} confidence, policy {opt.policy}, on {executor_text(args)} "
         f"→ {out}/")
-    previous = signal.signal(signal.SIGTERM, _interrupt_on_sigterm)
+    previous = signal.signal(signal.SIGTERM, interrupt_on_sigterm)
     try:
         result = run_optimisation(opt, out, workers=args.workers, dask=args.dask,
                                   resume=args.resume,

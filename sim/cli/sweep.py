@@ -12,7 +12,6 @@ import json
 import signal
 import sys
 from pathlib import Path
-from types import FrameType
 
 from pydantic import ValidationError
 
@@ -21,6 +20,8 @@ from sim.cli.common import (
     build_reports,
     check_baseline,
     check_work,
+    executor_text,
+    interrupt_on_sigterm,
     lang_list,
     positive_int,
 )
@@ -62,10 +63,6 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=command)
 
 
-def _interrupt_on_sigterm(signum: int, frame: FrameType | None) -> None:
-    raise KeyboardInterrupt  # `kill PID` stops as cleanly as Ctrl-C
-
-
 def _target(exp: Experiment, text: str | None) -> TargetSpec | None:
     if text is None:
         return exp.spec.target
@@ -91,15 +88,6 @@ def _count(n: int, word: str) -> str:
     return f"{n} {word if n == 1 else plural}"
 
 
-def _where(args: argparse.Namespace) -> str:
-    if args.dask == "local":
-        return f"a Dask LocalCluster of {args.workers or default_workers()} workers"
-    if args.dask:
-        return f"the Dask cluster at {args.dask}"
-    n = args.workers or default_workers()
-    return "1 worker (in-process)" if n == 1 else f"{n} worker processes"
-
-
 def command(args: argparse.Namespace) -> int:
     """Validate the experiment, run it, print what happened, build the report if asked."""
     exp = load_experiment(args.experiment)  # ScenarioError → one line per problem, exit 2
@@ -121,8 +109,8 @@ def command(args: argparse.Namespace) -> int:
             else f"{exp.spec.replications} replications")
     if not args.quiet:
         print(f"{exp.name}: {_count(n_conf, 'configuration')} × {_count(n_pol, 'policy')} × {reps} "
-              f"on {_where(args)} → {out}/", file=sys.stderr)
-    previous = signal.signal(signal.SIGTERM, _interrupt_on_sigterm)
+              f"on {executor_text(args)} → {out}/", file=sys.stderr)
+    previous = signal.signal(signal.SIGTERM, interrupt_on_sigterm)
     try:
         outcome = run_sweep(exp, out, workers=args.workers, dask=args.dask, resume=args.resume,
                             target=target, progress=TqdmProgress(_bar_name(exp, target),

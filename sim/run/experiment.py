@@ -27,7 +27,6 @@ from pydantic import (
     NonNegativeInt,
     PositiveFloat,
     PositiveInt,
-    ValidationError,
     field_validator,
 )
 
@@ -41,12 +40,11 @@ from sim.scenario.loader import (
     ScenarioError,
     _line_for,
     apply_overrides,
-    clean_message,
-    doc_path,
     format_path,
     parse_dotted,
     read_yaml,
     validate_data,
+    validate_model,
 )
 from sim.scenario.scenario import Scenario
 
@@ -353,15 +351,7 @@ def make_experiment(data: Any, name: str = "<experiment>",
     index = index or {}
     if not isinstance(data, dict):
         raise ScenarioError([Problem(name, (), "an experiment must be a YAML mapping", 1)])
-    try:
-        spec = ExperimentSpec.model_validate(data)
-    except ValidationError as exc:
-        problems = _Problems()
-        for err in exc.errors(include_url=False):
-            loc = doc_path(data, err["loc"])
-            problems.add(Problem(name, loc, clean_message(err), _line_for(loc, index)))
-        problems.raise_if_any()
-        raise AssertionError("unreachable") from None
+    spec = validate_model(ExperimentSpec, data, name, index)
     scenario_path = Path(spec.scenario)
     if not scenario_path.is_absolute():
         scenario_path = Path(base_dir) / scenario_path

@@ -25,7 +25,6 @@ from pydantic import (
     NonNegativeInt,
     PositiveFloat,
     PositiveInt,
-    ValidationError,
     ValidationInfo,
     field_validator,
     model_validator,
@@ -45,9 +44,8 @@ from sim.scenario.loader import (
     Problem,
     ScenarioError,
     _line_for,
-    clean_message,
-    doc_path,
     read_yaml,
+    validate_model,
 )
 from sim.scenario.scenario import Scenario
 
@@ -322,15 +320,7 @@ def make_optimisation(data: Any, name: str = "<optimisation>",
     index = index or {}
     if not isinstance(data, dict):
         raise ScenarioError([Problem(name, (), "an optimisation must be a YAML mapping", 1)])
-    try:
-        spec = OptimisationSpec.model_validate(data)
-    except ValidationError as exc:
-        problems = _Problems()
-        for err in exc.errors(include_url=False):
-            loc = doc_path(data, err["loc"])
-            problems.add(Problem(name, loc, clean_message(err), _line_for(loc, index)))
-        problems.raise_if_any()
-        raise AssertionError("unreachable") from None
+    spec = validate_model(OptimisationSpec, data, name, index)
     clash = sorted(set(spec.variables) & set(spec.overrides))
     if clash:
         at = ("overrides", clash[0])
