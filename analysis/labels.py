@@ -226,6 +226,9 @@ LABELS: dict[str, dict[str, str]] = {
     "too_few_events": {"en": "too few events", "zh": "事件过少"},
     "too_few_events_text": {"en": "too few events for a ratio", "zh": "事件过少，不计算比值"},
     "no_difference": {"en": "cannot tell apart", "zh": "无法区分"},
+    "none_either": {"en": "none under either", "zh": "两者均无"},
+    "none_either_text": {"en": "0 under both policies in every replication",
+                         "zh": "两种策略在每次重复中均为 0"},
     "too_few": {"en": "too few replications", "zh": "重复次数过少"},
     "no_assumptions": {
         "en": "No line of the scenario file is marked [est].",
@@ -449,6 +452,20 @@ LABELS: dict[str, dict[str, str]] = {
         "en": "Too few replications ({n}) to recommend anything against {baseline}; run at "
         "least 3.",
         "zh": "重复次数过少（{n} 次），无法相对 {baseline} 给出建议；请至少运行 3 次。",
+    },
+    "sentence_none_either": {
+        "en": "Neither it nor {baseline} has any {indicators} in this scenario.",
+        "zh": "在本情景中，该策略与 {baseline} 均无{indicators}。",
+    },
+    "idle_whistle": {
+        "en": "Its whistle (吹哨报到) was never blown in this scenario: no case needed a "
+        "department to report on site, so that part of the policy had nothing to act on.",
+        "zh": "在本情景中该策略从未吹哨：没有案件需要部门到场报到，吹哨报到部分无事可做。",
+    },
+    "idle_risk_priority": {
+        "en": "No case was high-risk in this scenario (flareup.high_risk_share is 0), so its "
+        "risk priority had nothing to act on.",
+        "zh": "本情景中没有高风险案件（flareup.high_risk_share 为 0），风险优先部分无事可做。",
     },
     "sentence_same": {
         "en": "In every replication it gives the same {indicators} as {baseline}.",

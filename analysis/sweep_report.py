@@ -99,7 +99,8 @@ def _lever_table(effects: Sequence[LeverEffect], lang: str) -> str:
     for e in effects:
         badge = (f'<span class="badge no_difference">{escape(label("lever_flat_badge", lang))}'
                  "</span>" if e.flat and e.verdict["assessment"] not in ("no_difference",
-                                                                         "too_few", "identical")
+                                                                         "too_few", "identical",
+                                                                         "none_either")
                  else _badge(str(e.verdict["assessment"]), lang))
         rows.append((escape(policy_name(e.policy, lang)),
                      escape(_setting_text(e.held, lang) or "–"),

@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import pandas as pd
 
@@ -100,7 +101,49 @@ def _events(summary: pd.DataFrame, policy: str, metric: str) -> float:
 
 #: Assessments that have a badge of their own (label key = assessment).
 BADGES: tuple[str, ...] = ("better", "worse", "changed", "too_few", "identical",
-                           "too_few_events")
+                           "too_few_events", "none_either")
+
+
+@dataclass(frozen=True)
+class Mechanism:
+    """A policy part that acts only on some cases, and how summary.csv shows it did not act.
+
+    A policy can differ from the baseline in dispatch and yet have one of its mechanisms idle
+    (a whistle policy in a street where nothing reaches a department); the verdict says so
+    instead of letting a reader credit or blame the idle part.
+    """
+
+    part: str  # the label part (``whistle`` of ``manual+whistle``)
+    metric: str  # summary column that is 0 (or empty) in every replication when idle
+    label_key: str  # sentence saying why it had nothing to act on
+
+
+#: Mechanisms whose idleness summary.csv shows.
+MECHANISMS: tuple[Mechanism, ...] = (
+    Mechanism("whistle", "whistles_per_100", "idle_whistle"),
+    Mechanism("risk_priority", "mean_wait_high_risk_h", "idle_risk_priority"),
+)
+
+
+def idle_mechanisms(summary: pd.DataFrame, policy: str) -> list[Mechanism]:
+    """The mechanisms of ``policy``'s label that did nothing in any of its replications."""
+    parts = {part.strip() for part in policy.split("+")}
+    rows = summary[summary["policy"].astype(str) == policy]
+    idle = []
+    for mechanism in MECHANISMS:
+        if mechanism.part not in parts or mechanism.metric not in rows.columns or rows.empty:
+            continue
+        values = pd.to_numeric(rows[mechanism.metric], errors="coerce").fillna(0.0)
+        if (values == 0).all():
+            idle.append(mechanism)
+    return idle
+
+
+def _zero_in_both(summary: pd.DataFrame, baseline: str, policy: str, metric: str) -> bool:
+    """Zero (or undefined) in every replication of both policies: nothing there to compare."""
+    rows = summary[summary["policy"].astype(str).isin([baseline, policy])]
+    values = pd.to_numeric(rows[metric], errors="coerce").fillna(0.0)
+    return bool(len(values)) and bool((values == 0).all())
 
 
 def badge_key(assessment: str) -> str:
@@ -115,6 +158,8 @@ def _is_identical(row: pd.Series) -> bool:
 
 
 def _assessment(row: pd.Series) -> str:
+    if row.get("zero_in_both", False) and row["n"] >= 2:
+        return "none_either"
     if _is_identical(row):
         return "identical"
     if row["too_few"]:
@@ -192,11 +237,16 @@ def verdict_table(summary: pd.DataFrame, baseline: str | None = None,
         r.metric in _PER_CASES and "n_arrived" in summary.columns
         and min(_events(summary, r.baseline, r.metric), _events(summary, r.policy, r.metric))
         < MIN_EVENTS for r in table.itertuples()]
+    table["zero_in_both"] = [_zero_in_both(summary, r.baseline, r.policy, r.metric)
+                             for r in table.itertuples()]
+    table["idle"] = [",".join(m.label_key for m in idle_mechanisms(summary, r.policy))
+                     for r in table.itertuples()]
     table["indicator"] = [label(m, lang) for m in table["metric"]]
     table["assessment"] = [_assessment(row) for _, row in table.iterrows()]
     table["style"] = [_style(row) for _, row in table.iterrows()]
     table["change_text"] = [
         label("identical_text", lang) if row["assessment"] == "identical"
+        else label("none_either_text", lang) if row["assessment"] == "none_either"
         else label("too_few_events_text", lang) if row["assessment"] == "too_few_events"
         else _change_text(row, row["style"], lang) if row["n"] >= 2 else "–"
         for _, row in table.iterrows()]
@@ -236,13 +286,15 @@ def verdict_sentences(table: pd.DataFrame, lang: str = "en") -> dict[str, str]:
         untold = [indicator_name(m, lang)
                   for m in rows.loc[rows["assessment"].isin(["no_difference", "too_few",
                                                              "too_few_events"]), "metric"]]
-        if (rows["assessment"] == "identical").all():
+        idle = [key for key in str(rows["idle"].iat[0]).split(",") if key] if "idle" in rows \
+            else []
+        if rows["assessment"].isin(["identical", "none_either"]).all():
             sentences[str(key)] = label("sentence_identical", lang, policy=policy,
                                       baseline=baseline, n=n)
             continue
         if not gains and not costs:
-            sentences[str(key)] = label("sentence_no_change", lang, policy=policy,
-                                      baseline=baseline, n=n)
+            sentences[str(key)] = _with_idle(label("sentence_no_change", lang, policy=policy,
+                                                   baseline=baseline, n=n), idle, lang)
             continue
         if gains and costs:
             clauses = _join(gains, lang) + label("joiner_but", lang) + _join(costs, lang)
@@ -258,8 +310,22 @@ def verdict_sentences(table: pd.DataFrame, lang: str = "en") -> dict[str, str]:
         if same:
             text += label("sentence_sep", lang) + label(
                 "sentence_same", lang, baseline=baseline, indicators=_join(same, lang, "list_sep"))
+        none = [indicator_name(m, lang)
+                for m in rows.loc[rows["assessment"] == "none_either", "metric"]]
+        if none:
+            text += label("sentence_sep", lang) + label(
+                "sentence_none_either", lang, baseline=baseline,
+                indicators=_join(none, lang, "list_sep"))
+        text = _with_idle(text, idle, lang)
         sentences[str(key)] = space_mixed(text) if lang == "zh" else text
     return sentences
+
+
+def _with_idle(text: str, idle: Sequence[str], lang: str) -> str:
+    """``text`` followed by a sentence per idle mechanism (label keys of :data:`MECHANISMS`)."""
+    for key in idle:
+        text += label("sentence_sep", lang) + label(key, lang)
+    return text
 
 
 #: The outcomes a recommendation leads with, in order, per workflow: what a pilot is judged

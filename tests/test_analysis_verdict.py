@@ -77,13 +77,51 @@ def test_exact_zeros_read_identical() -> None:
         same.loc[same["policy"] == "algo+whistle", metric] = same.loc[
             same["policy"] == "manual", metric].to_numpy()
     table = verdict_table(same)
-    assert set(table["assessment"]) == {"identical"}
-    assert set(table["change_text"]) == {"0 in every replication"}
+    by_metric = table.set_index("metric")
+    assert by_metric.loc["whistle_dept_hours", "assessment"] == "none_either"  # 0 and 0
+    assert set(by_metric.drop("whistle_dept_hours")["assessment"]) == {"identical"}
+    assert set(by_metric.drop("whistle_dept_hours")["change_text"]) == {"0 in every replication"}
     assert verdict_sentences(table)["algo+whistle"] == (
         "algo+whistle gives exactly the same results as manual on every indicator in all 5 "
         "replications: in this scenario it has nothing to act on.")
     assert "完全相同" in verdict_sentences(verdict_table(same, lang="zh"), lang="zh")[
         "algo+whistle"]
+
+
+def test_an_indicator_zero_under_both_policies_is_not_called_identical() -> None:
+    """Department whistle hours of two transfer policies: there is nothing to compare."""
+    summary = _summary().replace({"algo+whistle": "algo+transfer"})
+    summary["whistle_dept_hours"] = 0.0
+    table = verdict_table(summary)
+    row = table.set_index("metric").loc["whistle_dept_hours"]
+    assert row["assessment"] == "none_either"
+    assert row["change_text"] == "0 under both policies in every replication"
+    sentence = verdict_sentences(table)["algo+transfer"]
+    assert "the same department whistle hours" not in sentence
+    assert sentence.endswith("Neither it nor manual has any department whistle hours in this "
+                             "scenario.")
+    zh = verdict_sentences(verdict_table(summary, lang="zh"), lang="zh")["algo+transfer"]
+    assert zh.endswith("在本情景中，该策略与人工派单均无部门吹哨报到工时。")
+
+
+def test_an_idle_mechanism_is_flagged_in_the_verdict() -> None:
+    """A whistle policy that never blew the whistle, a risk priority with no high-risk case."""
+    summary = _summary()
+    summary["whistles_per_100"] = [0.0, 2.0] * 5
+    assert "never blown" not in verdict_sentences(verdict_table(summary))["algo+whistle"]
+    summary["whistles_per_100"] = 0.0
+    sentence = verdict_sentences(verdict_table(summary))["algo+whistle"]
+    assert sentence.endswith("Its whistle (吹哨报到) was never blown in this scenario: no case "
+                             "needed a department to report on site, so that part of the "
+                             "policy had nothing to act on.")
+    assert "从未吹哨" in verdict_sentences(verdict_table(summary, lang="zh"), lang="zh")[
+        "algo+whistle"]
+    risk = _summary().replace({"algo+whistle": "risk_priority+transfer"})
+    risk["mean_wait_high_risk_h"] = float("nan")  # no high-risk case ever waited
+    sentence = verdict_sentences(verdict_table(risk))["risk_priority+transfer"]
+    assert "No case was high-risk in this scenario" in sentence
+    risk["mean_wait_high_risk_h"] = 1.5
+    assert "high-risk" not in verdict_sentences(verdict_table(risk))["risk_priority+transfer"]
 
 
 def test_ratio_on_a_handful_of_events_is_not_printed() -> None:
