@@ -29,6 +29,7 @@ from analysis.atomic import atomic_write
 from analysis.fonts import font_rc, resolve_lang
 from analysis.labels import label, param_label, policy_name, tier_label, unit_label
 from analysis.metrics import HEADLINE_METRICS, metric_info
+from analysis.names import UnitNames
 from analysis.palette import TIER_COLORS, TIER_ORDER, policy_colors
 from analysis.stats import summarise
 from analysis.sweep import GRIDS_UNIT
@@ -614,7 +615,8 @@ def sweep_heatmap(runs: pd.DataFrame, x_param: str, y_param: str, *,
 def sweep_utilization(units: pd.DataFrame, runs: pd.DataFrame, params: Sequence[str], *,
                       policies: Sequence[str] | None = None,
                       colors: Mapping[str, str] | None = None, top: int = 8,
-                      lang: str = "en", save: PathLike | None = None) -> Figure:
+                      lang: str = "en", save: PathLike | None = None,
+                      names: UnitNames | None = None) -> Figure:
     """Chart 6c: utilisation of the busiest units (rows) in every setting (columns), one
     panel per policy, on one colour scale with 100 % at its centre: the bottleneck of each
     setting is the darkest cell of its column."""
@@ -631,7 +633,7 @@ def sweep_utilization(units: pd.DataFrame, runs: pd.DataFrame, params: Sequence[
     if GRIDS_UNIT in busiest.index and GRIDS_UNIT not in order:
         order[-1] = GRIDS_UNIT  # the grids are the commonest lever: always show where they are
     configs = list(settings.index)
-    names = ["\n".join(f"{settings.at[c, p]:g}" for p in params) for c in configs]
+    ticks = ["\n".join(f"{settings.at[c, p]:g}" for p in params) for c in configs]
     vmax = max(1.2, float(np.nanmax([t.reindex(index=order).to_numpy() for t in
                                       tables.values()])))
     ncols = len(policies)
@@ -649,8 +651,9 @@ def sweep_utilization(units: pd.DataFrame, runs: pd.DataFrame, params: Sequence[
                     ax.text(j, i, f"{100 * value:.0f}", ha="center", va="center", fontsize=7,
                             color="white" if value > 0.85 * vmax or value < 0.12 * vmax
                             else "0.1")
-            ax.set_yticks(range(len(order)), [unit_label(u, lang) for u in order], fontsize=8)
-            ax.set_xticks(range(len(configs)), names, fontsize=7)
+            ax.set_yticks(range(len(order)), [unit_label(u, lang, names) for u in order],
+                          fontsize=8)
+            ax.set_xticks(range(len(configs)), ticks, fontsize=7)
             ax.set_xlabel(" / ".join(param_label(p, lang) for p in params), fontsize=8)
             ax.set_title(policy_name(policy, lang), color=colors[policy], fontsize=10)
         for ax in axes[ncols:]:

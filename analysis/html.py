@@ -56,7 +56,9 @@ td.num { text-align:right; font-variant-numeric:tabular-nums; white-space:nowrap
          color:#fff; white-space:nowrap; }
 .better { background:var(--good); } .worse { background:var(--bad); }
 .changed { background:#0969da; } .no_difference, .too_few { background:var(--neutral); }
-.identical, .none_either { background:#8c959f; } .too_few_events { background:#bf8700; }
+.identical, .none_either { background:#8c959f; }
+.goal_met { background:var(--good); } .goal_missed { background:var(--bad); }
+.goal_undecided { background:var(--neutral); } .too_few_events { background:#bf8700; }
 figure { margin:18px 0 26px; }
 figure img { max-width:100%; height:auto; border:1px solid var(--line); }
 figcaption { color:var(--muted); font-size:13px; margin-top:4px; }

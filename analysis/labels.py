@@ -6,6 +6,8 @@ translation is caught by a test instead of showing up in front of a committee.
 
 from __future__ import annotations
 
+from analysis.names import UnitNames
+
 LANGS: tuple[str, ...] = ("en", "zh")
 
 LABELS: dict[str, dict[str, str]] = {
@@ -180,6 +182,16 @@ LABELS: dict[str, dict[str, str]] = {
     "section_verdict": {"en": "Verdict", "zh": "结论"},
     "section_charts": {"en": "Charts", "zh": "图表"},
     "section_tables": {"en": "All metrics", "zh": "全部指标"},
+    "section_categories": {"en": "By category of matter", "zh": "按事项类别"},
+    "col_case_share": {"en": "share of cases", "zh": "案件占比"},
+    "categories_note": {
+        "en": "Each category's share of all cases and, under each policy's name, the share of "
+        "its cases closed on time (on-time close rate), pooled over the replications (warm-up "
+        "excluded; open cases count as not on time). Names are the scenario's (name / "
+        "name_zh), else its ids.",
+        "zh": "各类别占全部案件的比例，以及各策略名下该类别的按期办结率，合并全部重复计算"
+        "（不含预热期；未办结案件计为未按时）。名称取自情景文件（name / name_zh），否则为其标识。",
+    },
     "section_percentiles": {
         "en": "Resolution-time percentiles (pooled over replications)",
         "zh": "办结时长分位数（汇总各次重复）",
@@ -339,6 +351,50 @@ LABELS: dict[str, dict[str, str]] = {
     "section_config_verdicts": {"en": "Each setting against the baseline",
                                 "zh": "各参数组合下与基准策略的比较"},
     "section_levers": {"en": "What each lever does", "zh": "各项调整的效果"},
+    "section_goal_smallest": {"en": "The smallest {lever} that meets the targets",
+                              "zh": "满足目标的最小{lever}"},
+    "section_goal_largest": {"en": "The largest {lever} that meets the targets",
+                             "zh": "满足目标的最大{lever}"},
+    "goal_intro": {
+        "en": "Targets of the experiment: {targets}, all together with {confidence} % "
+        "confidence (each setting on its own replications; Student-t intervals, Bonferroni "
+        "over the targets). For each policy and setting of the other swept parameters, the "
+        "table gives the {end} {lever} that meets every target, and each target's mean and "
+        "interval there.",
+        "zh": "实验目标：{targets}，以 {confidence} % 的置信度同时满足（各设置仅用其自身的重复；"
+        "Student-t 区间，对各目标作 Bonferroni 校正）。下表对每个策略及其他扫描参数的每个组合，"
+        "给出满足全部目标的{end}{lever}，以及该处各目标的均值与区间。",
+    },
+    "goal_end_smallest": {"en": "smallest", "zh": "最小"},
+    "goal_end_largest": {"en": "largest", "zh": "最大"},
+    "goal_met": {"en": "meets every target", "zh": "满足全部目标"},
+    "goal_undecided": {"en": "not established", "zh": "尚未确定"},
+    "goal_missed": {"en": "none meets", "zh": "均不满足"},
+    "goal_side_met": {"en": "met", "zh": "满足"},
+    "goal_side_missed": {"en": "missed", "zh": "未满足"},
+    "goal_side_undecided": {"en": "cannot tell", "zh": "无法判断"},
+    "goal_cheaper_undecided": {"en": " ({value} may also meet them: run more replications)",
+                               "zh": "（{value} 也可能满足：请增加重复次数）"},
+    "goal_undecided_value": {"en": "none shown; {value} is not ruled out (run more "
+                             "replications)",
+                             "zh": "尚无证实；{value} 未被排除（请增加重复次数）"},
+    "goal_missed_smallest": {"en": "none up to {value}", "zh": "直至 {value} 均不满足"},
+    "goal_missed_largest": {"en": "none down to {value}", "zh": "低至 {value} 均不满足"},
+    "goal_policy_met": {
+        "en": "{policy}: every target is met in {n_met} of {n} settings, with {lever} "
+        "{values}.",
+        "zh": "{policy}：{n} 个组合中有 {n_met} 个可满足全部目标，{lever}为 {values}。",
+    },
+    "goal_policy_none": {
+        "en": "{policy}: no {lever} tried is shown to meet every target in any of the {n} "
+        "settings.",
+        "zh": "{policy}：在全部 {n} 个组合中，所试的{lever}均未被证明满足全部目标。",
+    },
+    "goal_missed_because": {
+        "en": " In {n} of them even the most generous value misses: {reasons}.",
+        "zh": "其中 {n} 个组合即使取最宽松的值也未满足：{reasons}。",
+    },
+    "goal_reached": {"en": "{metric} reaches only {mean}", "zh": "{metric}仅达 {mean}"},
     "lever_flat": {
         "en": "Raising {param} from {low} to {high} barely moves the {metric} in {n_flat} of "
         "{n} settings (changes {range}).",
@@ -936,14 +992,17 @@ def param_name(path: str, lang: str) -> str:
     return text
 
 
-def unit_label(unit: str, lang: str) -> str:
-    """A unit id of resources.csv / units.parquet for a sentence: ``department market``,
-    ``grids (all)`` for the grids counted together."""
+def unit_label(unit: str, lang: str, names: UnitNames | None = None) -> str:
+    """A unit id of resources.csv / units.parquet for a sentence: ``department market``
+    (部门 市场监管 with the scenario's ``name_zh``), ``grids (all)`` for the grids counted
+    together."""
     if unit == "grid:*":
         return label("unit_grids", lang)
     if unit in ("hotline", "dispatch"):
         return label(f"unit_{unit}", lang)
     kind, _, name = unit.partition(":")
+    if name and names is not None:
+        name = names.name(kind, name, lang)
     if name and f"unit_kind_{kind}" in LABELS:
         return f"{label(f'unit_kind_{kind}', lang)} {name}"
     return unit

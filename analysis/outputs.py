@@ -21,10 +21,12 @@ CASE_COLUMNS_FOR_REPORT: tuple[str, ...] = (
     "replication",
     "case_id",
     "grid",
+    "category",
     "tier_final",
     "t_arrival_h",
     "resolution_h",
     "whistled",
+    "on_time_close",
     "warmup",
 )
 

@@ -18,18 +18,19 @@ from matplotlib.figure import Figure
 from analysis import charts
 from analysis.assumptions import Assumption, find_scenario_file, read_assumptions
 from analysis.html import Chart, escape, figure_html, html_table, png_base64, write_document
-from analysis.labels import LANGS, label, param_label, policy_name
+from analysis.labels import LANGS, label, param_label, param_name, policy_name
 from analysis.metrics import (
     HEADLINE_METRICS,
     HOTLINE_METRICS,
     SERVICE_HEADLINE_METRICS,
     metric_columns,
 )
+from analysis.names import UnitNames
 from analysis.outputs import CASE_COLUMNS_FOR_REPORT, RunOutputs, load_outputs
 from analysis.palette import policy_colors
 from analysis.stats import pooled_percentiles, rank_policies, summarise
-from analysis.sweep import swept_params
-from analysis.sweep_report import config_verdicts_section, levers_section
+from analysis.sweep import Goal, swept_params
+from analysis.sweep_report import config_verdicts_section, goal_section, levers_section
 from analysis.verdict import (
     badge_key,
     format_range,
@@ -101,7 +102,8 @@ def _sweep_caption(param: str, facet: str | None, params: Sequence[str], lang: s
 
 
 def _render_charts(outputs: RunOutputs, policies: Sequence[str], colors: Mapping[str, str],
-                   lang: str, confidence: float, charts_dir: Path | None) -> list[Chart]:
+                   lang: str, confidence: float, charts_dir: Path | None,
+                   names: UnitNames) -> list[Chart]:
     """Draw every chart the available files allow."""
     specs: list[tuple[str, str, str, Callable[[], Figure]]] = []
     o = outputs
@@ -157,7 +159,8 @@ def _render_charts(outputs: RunOutputs, policies: Sequence[str], colors: Mapping
         if o.units is not None and not o.units.empty and params:
             units = o.units
             specs.append(("sweep_utilization", "", label("caption_utilization", lang),
-                          lambda: charts.sweep_utilization(units, o.runs, params, **common)))
+                          lambda: charts.sweep_utilization(units, o.runs, params, names=names,
+                                                           **common)))
     rendered = []
     for name, title_key, caption, draw in specs:
         with charts.saved_in_font_context():
@@ -173,7 +176,7 @@ def _swatch(color: str) -> str:
     return f'<span class="sw" style="background:{escape(color)}"></span>'
 
 
-def _facts(outputs: RunOutputs, lang: str) -> str:
+def _facts(outputs: RunOutputs, lang: str, names: UnitNames) -> str:
     run = outputs.run
     facts: list[tuple[str, str]] = []
     name = run.get("scenario_name") or (outputs.summary["scenario"].iat[0]
@@ -196,7 +199,9 @@ def _facts(outputs: RunOutputs, lang: str) -> str:
         units = outputs.resources.loc[outputs.resources["unit_kind"] == "department", "unit"]
         depts = sorted({u.removeprefix("department:") for u in units})
         if depts:
-            facts.append(("fact_departments", f"{len(depts)}: " + ", ".join(depts)))
+            shown = [names.name("department", d, lang) for d in depts]
+            facts.append(("fact_departments", f"{len(depts)}: "
+                          + ("、" if lang == "zh" else ", ").join(shown)))
     if run.get("days") is not None:
         facts.append(("fact_days", f"{run['days']:g}" if isinstance(run["days"], int | float)
                       else str(run["days"])))
@@ -313,6 +318,32 @@ def _percentiles_section(cases: pd.DataFrame, policies: Sequence[str], lang: str
         rows.append(cells)
     note = f'<p class="note">{escape(label("percentile_note", lang, n_boot=n_boot))}</p>'
     return html_table(headers, rows, numeric=[False] + [True] * (len(percentiles) + 1)) + note
+
+
+def _categories_section(cases: pd.DataFrame, policies: Sequence[str], lang: str,
+                        names: UnitNames) -> str:
+    """Per category of matter (事项类别): its share of cases and each policy's on-time close
+    share, pooled over replications (warm-up excluded): where a policy gains or loses."""
+    if not {"category", "on_time_close"} <= set(cases.columns):
+        return ""
+    kept = cases[~cases["warmup"]] if "warmup" in cases.columns else cases
+    if kept.empty:
+        return ""
+    counts = kept["category"].value_counts()
+    on_time = kept.groupby(["category", "policy"], observed=True)["on_time_close"].mean()
+    share = counts / counts.sum()
+    headers = [escape(label("col_category", lang)), escape(label("col_case_share", lang))] + [
+        escape(policy_name(p, lang)) for p in policies]
+    rows = []
+    for category in counts.index:
+        cells = [escape(names.name("category", str(category), lang)),
+                 escape(format_value("on_time_close_rate", float(share[category]), lang))]
+        for p in policies:
+            value = on_time.get((category, p), math.nan)
+            cells.append(escape(format_value("on_time_close_rate", float(value), lang)))
+        rows.append(cells)
+    note = f'<p class="note">{escape(label("categories_note", lang))}</p>'
+    return html_table(headers, rows, numeric=[False] + [True] * (len(policies) + 1)) + note
 
 
 def _ranking_section(summary: pd.DataFrame, colors: Mapping[str, str], lang: str,
@@ -439,10 +470,11 @@ def build_report(out_dir: Path | str, lang: str = "en", baseline: str | None = N
         raise ValueError(f"baseline {baseline!r} not among policies {policies}")
     baseline = baseline or (policies[0] if policies else None)
     colors = policy_colors(policies)
+    names = UnitNames.from_scenario(outputs.run.get("scenario"))
     summary = (with_workload(outputs.summary, outputs.resources)
                if outputs.summary is not None else None)
     rendered = _render_charts(outputs, policies, colors, lang, confidence,
-                              Path(charts_dir) if charts_dir is not None else None)
+                              Path(charts_dir) if charts_dir is not None else None, names)
 
     name = outputs.run.get("scenario_name") or ""
     title = label("report_title", lang) + (f" — {name}" if name else "")
@@ -458,7 +490,8 @@ def build_report(out_dir: Path | str, lang: str = "en", baseline: str | None = N
         sections.append(_verdict_section(summary, baseline, policies, colors, lang, confidence))
     sections.append(f"<h2>{escape(label('section_method', lang))}</h2>"
                     f"<p class='note'>{escape(label('method_note', lang, n=n_reps))}</p>")
-    sections.append(f"<h2>{escape(label('section_facts', lang))}</h2>{_facts(outputs, lang)}")
+    sections.append(f"<h2>{escape(label('section_facts', lang))}</h2>"
+                    f"{_facts(outputs, lang, names)}")
     sections.append(f"<h2>{escape(label('section_policies', lang))}</h2>"
                     + _policies_section(policies, colors, baseline, lang))
     compare_charts = [c for c in rendered if not c.name.startswith("sweep")]
@@ -470,10 +503,18 @@ def build_report(out_dir: Path | str, lang: str = "en", baseline: str | None = N
         params = swept_params(outputs.runs)
         sections.append(f"<h2>{escape(label('section_findings', lang))}</h2>")
         sections.append(f"<h3>{escape(label('section_levers', lang))}</h3>")
-        sections.append(levers_section(outputs.runs, outputs.units, params, lang, confidence))
+        sections.append(levers_section(outputs.runs, outputs.units, params, lang, confidence,
+                                       names))
+        goal = Goal.from_record(outputs.run.get("goal"))
+        if goal is not None:
+            table = goal_section(outputs.runs, goal, lang)
+            if table:
+                title = label(f"section_goal_{goal.prefer}", lang,
+                              lever=param_name(goal.lever, lang))
+                sections.append(f"<h3>{escape(title)}</h3>{table}")
         if baseline is not None:
             verdicts = config_verdicts_section(outputs.runs, outputs.units, params, baseline,
-                                               colors, lang, confidence)
+                                               colors, lang, confidence, names)
             if verdicts:
                 sections.append(f"<h3>{escape(label('section_config_verdicts', lang))}</h3>")
                 sections.append(verdicts)
@@ -492,6 +533,10 @@ def build_report(out_dir: Path | str, lang: str = "en", baseline: str | None = N
         sections.append(f"<h2>{escape(label('section_percentiles', lang))}</h2>")
         sections.append(_percentiles_section(outputs.cases, policies, lang, n_boot,
                                              confidence, seed, _horizon_h(outputs.run)))
+    if outputs.cases is not None:
+        by_category = _categories_section(outputs.cases, policies, lang, names)
+        if by_category:
+            sections.append(f"<h2>{escape(label('section_categories', lang))}</h2>{by_category}")
     sections.append(f"<h2>{escape(label('section_assumptions', lang))}</h2>")
     sections.append(_assumptions_section(outputs, lang))
 

@@ -19,6 +19,7 @@ from typing import Any
 import pandas as pd
 
 from analysis.metrics import METRICS
+from analysis.stats import t_interval
 from analysis.verdict import verdict_table
 
 #: The outcomes a lever is judged on, per workflow: on time, then the p90 (complaint orders
@@ -116,7 +117,8 @@ class LeverEffect:
 
 
 def _is_flat(row: pd.Series) -> bool:
-    if row["assessment"] in ("no_difference", "too_few", "identical", "too_few_events"):
+    if row["assessment"] in ("no_difference", "too_few", "identical", "too_few_events",
+                             "none_either"):
         return True
     if row["style"] == "pp":
         return abs(float(row["diff"])) < SMALL_PP
@@ -153,3 +155,127 @@ def lever_effects(runs: pd.DataFrame, units: pd.DataFrame | None, param: str,
         effects.append(LeverEffect(param, low, high, policy, held, metric, row,
                                    _is_flat(row), bottlenecks(units, high_config, policy)))
     return effects
+
+
+@dataclass(frozen=True)
+class Target:
+    """``metric >= bound`` or ``metric <= bound`` on the mean over replications (a goal's
+    target, as the sweep's run.json records it)."""
+
+    metric: str
+    sense: str
+    bound: float
+
+    def side(self, low: float, high: float) -> str:
+        """``met`` when the whole interval is on the good side of the bound, ``missed`` when
+        it is wholly on the bad side, ``undecided`` otherwise (or without an interval)."""
+        if not (math.isfinite(low) and math.isfinite(high)):
+            return "undecided"
+        good, bad = (low, high) if self.sense == ">=" else (-high, -low)
+        bound = self.bound if self.sense == ">=" else -self.bound
+        if good > bound:
+            return "met"
+        if bad < bound:
+            return "missed"
+        return "undecided"
+
+
+@dataclass(frozen=True)
+class Goal:
+    """What a sweep is for: targets, the lever to economise on and which end of it is cheap."""
+
+    targets: tuple[Target, ...]
+    lever: str
+    prefer: str = "smallest"
+    confidence: float = 0.95
+
+    @classmethod
+    def from_record(cls, record: Mapping[str, Any] | None) -> Goal | None:
+        """The ``goal`` of a sweep's run.json, or None when the experiment states none."""
+        if not record or not record.get("meets") or not record.get("lever"):
+            return None
+        targets = tuple(Target(str(t["metric"]), str(t["sense"]), float(t["bound"]))
+                        for t in record["meets"])
+        return cls(targets, str(record["lever"]), str(record.get("prefer", "smallest")),
+                   float(record.get("confidence", 0.95)))
+
+
+@dataclass(frozen=True)
+class TargetCheck:
+    """One target at one setting: the mean, its interval and which side of the bound."""
+
+    target: Target
+    mean: float
+    low: float
+    high: float
+    side: str
+
+
+@dataclass(frozen=True)
+class GoalResult:
+    """The cheapest lever value meeting every target, for one policy and one setting of the
+    other swept parameters.
+
+    ``status`` is ``met`` (``value`` meets every target with the goal's confidence),
+    ``undecided`` (no value is shown to meet them, but at ``value`` none is shown missed:
+    more replications may settle it) or ``missed`` (every value misses a target; ``value`` is
+    the most generous one tried and ``checks`` say by how much).
+    """
+
+    policy: str
+    held: Mapping[str, Any]
+    value: float
+    status: str
+    checks: tuple[TargetCheck, ...]
+    n: int
+    cheaper_undecided: float | None = None  # a cheaper value not shown to miss any target
+
+
+def _checks(part: pd.DataFrame, goal: Goal) -> tuple[tuple[TargetCheck, ...], int]:
+    """Every target on the runs of one configuration and policy, Bonferroni over targets."""
+    at_level = 1.0 - (1.0 - goal.confidence) / len(goal.targets)
+    checks, n = [], 0
+    for target in goal.targets:
+        values = part[target.metric] if target.metric in part.columns else pd.Series([], float)
+        mean, low, high, n_ok = t_interval(values.to_numpy(dtype=float), at_level)
+        n = max(n, n_ok)
+        checks.append(TargetCheck(target, mean, low, high, target.side(low, high)))
+    return tuple(checks), n
+
+
+def goal_results(runs: pd.DataFrame, goal: Goal) -> list[GoalResult]:
+    """For every policy and every setting of the other swept parameters, the cheapest value of
+    ``goal.lever`` at which every target holds with the goal's confidence.
+
+    Each setting is judged on its own replications (a two-sided Student-t interval per target
+    at level 1 − α/m, so the m targets hold together with confidence 1 − α). The values are
+    tried from the cheap end; the first that meets every target is the answer. When none is
+    shown to meet them, the first value at which no target is shown missed is reported as
+    undecided, else the most generous value with what it reaches.
+    """
+    if goal.lever not in runs.columns:
+        return []
+    others = [p for p in swept_params(runs) if p != goal.lever]
+    results: list[GoalResult] = []
+    for key, part in runs.groupby(["policy", *others], sort=False):
+        values = key if isinstance(key, tuple) else (key,)
+        policy, held = str(values[0]), dict(zip(others, values[1:], strict=True))
+        levels = sorted(part[goal.lever].dropna().unique(),
+                        reverse=goal.prefer == "largest")
+        tried = [(float(v), *_checks(part[part[goal.lever] == v], goal)) for v in levels]
+        if not tried:
+            continue
+        chosen = next((t for t in tried if all(c.side == "met" for c in t[1])), None)
+        status, cheaper = "met", None
+        if chosen is not None:
+            cheaper = next((t[0] for t in tried[:tried.index(chosen)]
+                            if all(c.side != "missed" for c in t[1])), None)
+        else:
+            chosen = next((t for t in tried if all(c.side != "missed" for c in t[1])), None)
+            status = "undecided"
+        if chosen is None:
+            chosen, status = tried[-1], "missed"
+        value, checks, n = chosen
+        results.append(GoalResult(policy, held, value, status, checks, n, cheaper))
+    order = {p: i for i, p in enumerate(dict.fromkeys(runs["policy"].astype(str)))}
+    return sorted(results, key=lambda r: (order[r.policy], tuple(r.held.values())))

@@ -147,7 +147,7 @@ def test_sweep_report_states_findings(sweep_dir: Path, lang: str) -> None:
         assert "pooled over" not in doc  # two swept factors: one column of panels per value
     else:
         assert "<h2>扫描结论</h2>" in doc and "每网格网格员数" in doc
-        assert "最繁忙单位（人工派单+转办）：街道 jiedao" in doc
+        assert "最繁忙单位（人工派单+转办）：街道 示范街道" in doc  # the name_zh
     # one heading per setting, with both parameters readable
     assert doc.count("<h4>") == 4
     assert 'id="chart-sweep_utilization"' in doc

@@ -323,3 +323,22 @@ def test_doc_common_errors_are_real_output(
     for name, rest in quoted:
         _code, _out, err = run_in_process(capsys, name)
         assert name + rest in err.splitlines(), f"docs quote an outdated message:\n{name}{rest}"
+
+
+def test_experiment_and_optimisation_files_are_checked_as_such(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """``govsim validate`` on an experiment checks it as ``sweep`` would (not as a scenario
+    with a dozen unknown fields); a bad goal lever is one ``file:line`` message, exit 2."""
+    shipped = sorted(str(p) for p in (REPO / "experiments").glob("*.yaml"))
+    code, out, err = run_in_process(capsys, *shipped)
+    assert (code, err) == (0, "") and out.count(": ok") == len(shipped)
+    bad = tmp_path / "exp.yaml"
+    bad.write_text((REPO / "tests" / "data_sweep" / "tiny.yaml").read_text(encoding="utf-8")
+                   .replace("../../scenarios/", f"{REPO}/scenarios/")
+                   + 'goal:\n  meets: ["response_rate >= 0.9"]\n  lever: arrivals.scal\n',
+                   encoding="utf-8")
+    code, out, err = run_in_process(capsys, str(bad))
+    assert code == 2 and out == ""
+    assert err.strip().splitlines() == [
+        f"{bad}:18: goal.lever: 'arrivals.scal' is not swept (did you mean 'arrivals.scale'?); "
+        "swept: organisation.grid_workers_per_grid, arrivals.scale"]

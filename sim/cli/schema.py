@@ -88,7 +88,8 @@ FIELD_NOTES: dict[str, str] = {
     "TeamSpec.size": "number of workers",
     "TeamSpec.shift": "shift name (see 'shifts')",
     "Street.id": "street identifier",
-    "Street.name": "display name",
+    "Street.name": "display name (the English report; a name in Chinese counts as name_zh)",
+    "Street.name_zh": "Chinese name, used by the Chinese report (e.g. 示范街道)",
     "Street.team": "comprehensive team (综合执法队) of the street tier",
     "Street.location": "where the street team starts, km",
     "Street.speed_kmh": "travel speed of the street team, km/h",
@@ -117,7 +118,9 @@ FIELD_NOTES: dict[str, str] = {
     "Organisation.dispatch_desk": "dispatch desk used by manual dispatch; absent: dispatch "
     "takes no time",
     "Department.id": "department identifier",
-    "Department.name": "display name",
+    "Department.name": "display name (the English report; a name in Chinese counts as "
+    "name_zh)",
+    "Department.name_zh": "Chinese name, used by the Chinese report (e.g. 市场监管)",
     "Department.team_size": "number of department workers",
     "Department.shift": "shift name",
     "Department.base": "where department workers start, km",
@@ -148,6 +151,8 @@ FIELD_NOTES: dict[str, str] = {
     "DeadlineClass.response": "limit for the first worker on site, from arrival",
     "DeadlineClass.close": "limit for closing the case, from arrival",
     "Category.id": "category identifier (used by departments, category_mix)",
+    "Category.name": "display name for the English report",
+    "Category.name_zh": "Chinese name, used by the Chinese report (e.g. 违法建设)",
     "Category.share": "relative weight in the default category mix",
     "Category.deadline_class": "name of a deadline class",
     "Category.tiers": "probability that the lowest tier able to solve a case is this one "

@@ -18,9 +18,10 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
@@ -30,10 +31,10 @@ from pydantic import (
     field_validator,
 )
 
-from sim.model.workflow import registered_workflows
 from sim.policies import params_problems, policy_problems, split_label, terms_problems
 from sim.run.budget import WorkEstimate, estimate_work
 from sim.run.runner import resolve_policy
+from sim.run.targets import Constraint, parse_constraint, summary_metrics
 from sim.scenario.loader import (
     PathKey,
     Problem,
@@ -47,6 +48,7 @@ from sim.scenario.loader import (
     validate_model,
 )
 from sim.scenario.scenario import Scenario
+from sim.scenario.suggest import did_you_mean
 
 __all__ = [
     "Configuration",
@@ -61,15 +63,6 @@ __all__ = [
     "run_key",
     "summary_metrics",
 ]
-
-#: Numeric per-run metrics of summary.csv (docs/outputs.md) that a precision target may name.
-
-
-def summary_metrics() -> tuple[str, ...]:
-    """Every summary metric a registered workflow defines (summary.csv columns), in order."""
-    return tuple(name for workflow in registered_workflows().values()
-                 for name in (*workflow.metrics, *workflow.optional_metrics))
-
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
@@ -134,6 +127,32 @@ class TargetSpec(_Strict):
         return parse_halfwidth(self.halfwidth)
 
 
+def _checked_target(text: str) -> str:
+    parse_constraint(text)
+    return text
+
+
+class GoalSpec(_Strict):
+    """What the sweep is for (目标): the targets a setting must meet, and the lever whose
+    smallest (or largest) value meeting them the report names, per policy and per setting of
+    the other swept parameters."""
+
+    meets: list[Annotated[str, AfterValidator(_checked_target)]] = Field(
+        min_length=1, description="targets: 'metric >= number' or 'metric <= number' on the "
+        "mean over replications")
+    lever: str | None = Field(None, description="the swept path to economise on (default: "
+                              "the first swept parameter)")
+    prefer: Literal["smallest", "largest"] = Field(
+        "smallest", description="which end of the lever is cheaper: smallest (staff) or "
+        "largest (a deadline)")
+    confidence: float = Field(0.95, gt=0.0, lt=1.0, description="all targets hold together "
+                              "with this confidence (Bonferroni over the targets)")
+
+    @property
+    def constraints(self) -> list[Constraint]:
+        return [parse_constraint(text) for text in self.meets]
+
+
 class OutputsSpec(_Strict):
     """What to keep besides the per-run summaries (always kept)."""
 
@@ -155,6 +174,7 @@ class ExperimentSpec(_Strict):
     days: PositiveFloat | None = None
     outputs: OutputsSpec = Field(default_factory=OutputsSpec)
     target: TargetSpec | None = None
+    goal: GoalSpec | None = None
 
     @field_validator("grid")
     @classmethod
@@ -337,6 +357,28 @@ class _Problems:
             raise ScenarioError(list(self.items.values()))
 
 
+def _check_goal(spec: ExperimentSpec, name: str, index: dict[PathKey, int],
+                problems: _Problems) -> None:
+    """The goal's lever is a swept path over numbers (default: the first swept one)."""
+    goal = spec.goal
+    if goal is None:
+        return
+    if not spec.grid:
+        problems.add(Problem(name, ("goal",), "a goal needs a grid to choose a setting from",
+                             _line_for(("goal",), index)))
+        return
+    if goal.lever is None:
+        goal.lever = next(iter(spec.grid))
+    at: PathKey = ("goal", "lever")
+    if goal.lever not in spec.grid:
+        hint = did_you_mean(goal.lever, list(spec.grid))
+        problems.add(Problem(name, at, f"{goal.lever!r} is not swept{hint}; swept: "
+                             f"{', '.join(spec.grid)}", _line_for(at, index)))
+    elif any(_kind(v) != "numbers" for v in spec.grid[goal.lever]):
+        problems.add(Problem(name, at, f"{goal.lever} must be swept over numbers to have a "
+                             f"{goal.prefer} value", _line_for(at, index)))
+
+
 def load_experiment(path: str | Path) -> Experiment:
     """Read and validate an experiment file and everything it will run; ScenarioError if bad."""
     path = Path(path)
@@ -403,6 +445,7 @@ def make_experiment(data: Any, name: str = "<experiment>",
             mix = " and ".join(sorted(kinds))
             problems.add(Problem(name, grid_at, f"the values mix {mix}; give values of one kind",
                                  _line_for(grid_at, index)))
+    _check_goal(spec, name, index, problems)
     where: dict[str, PathKey] = {k: ("grid", k) for k in keys}
     where.update({k: ("overrides", k) for k in spec.overrides if k not in where})
     configurations: list[Configuration] = []

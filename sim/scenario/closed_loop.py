@@ -52,6 +52,8 @@ class Category(Strict):
     """A kind of matter: its share, which tier can solve it, handling time per tier, deadlines."""
 
     id: Identifier
+    name: str = ""
+    name_zh: str = ""
     share: NonNegativeFloat
     deadline_class: str = "general"
     entry: Literal["grid", "community", "street", "department", "joint", "solvable"] | None = Field(

@@ -31,6 +31,7 @@ class Street(Strict):
 
     id: Identifier
     name: str = ""
+    name_zh: str = ""
     team: TeamSpec = Field(default_factory=lambda: TeamSpec(size=2, shift="office"))
     location: Point = Field(default_factory=lambda: Point(x_km=0.0, y_km=0.0))
     speed_kmh: PositiveFloat = 20.0
@@ -79,6 +80,7 @@ class Department(Strict):
 
     id: Identifier
     name: str = ""
+    name_zh: str = ""
     team_size: NonNegativeInt
     shift: str = "office"
     base: Point = Field(default_factory=lambda: Point(x_km=0.0, y_km=0.0))

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import itertools
 import math
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -37,8 +36,8 @@ from sim.run.experiment import (
     ExperimentSpec,
     _configuration,
     _Problems,
-    summary_metrics,
 )
+from sim.run.targets import Constraint, parse_constraint
 from sim.scenario.loader import (
     PathKey,
     Problem,
@@ -58,50 +57,6 @@ __all__ = [
     "make_optimisation",
     "parse_constraint",
 ]
-
-_CONSTRAINT = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_]*)\s*(>=|<=)\s*([-+0-9.eE]+)\s*$")
-
-
-@dataclass(frozen=True)
-class Constraint:
-    """``metric >= bound`` or ``metric <= bound`` on the mean of a summary metric over runs."""
-
-    metric: str
-    sense: Literal[">=", "<="]
-    bound: float
-
-    def slack(self, value: float) -> float:
-        """How far ``value`` is on the good side of the bound (negative: violated)."""
-        return value - self.bound if self.sense == ">=" else self.bound - value
-
-    def shortfall(self, value: float) -> float:
-        """Violation relative to the bound's size (0 when met): comparable across metrics."""
-        if not math.isfinite(value):
-            return math.inf
-        return max(0.0, -self.slack(value)) / max(abs(self.bound), 1e-9)
-
-    def __str__(self) -> str:
-        return f"{self.metric} {self.sense} {self.bound:g}"
-
-
-def parse_constraint(text: str) -> Constraint:
-    """``"p90_resolution_h <= 72"`` → Constraint; ValueError naming what is wrong."""
-    match = _CONSTRAINT.match(str(text))
-    if match is None:
-        raise ValueError(f"{text!r}: write a constraint as 'metric >= number' or "
-                         "'metric <= number'")
-    metric, sense, number = match.groups()
-    known = summary_metrics()
-    if metric not in known:
-        raise ValueError(f"unknown metric {metric!r}; known: {list(known)}")
-    try:
-        bound = float(number)
-    except ValueError:
-        raise ValueError(f"{number!r} is not a number") from None
-    if not math.isfinite(bound):
-        raise ValueError(f"bound {number!r} must be finite")
-    return Constraint(metric, ">=" if sense == ">=" else "<=", bound)
-
 
 def _checked_constraint(text: str) -> str:
     parse_constraint(text)

@@ -211,11 +211,23 @@ def _prepare(out: Path, exp: Experiment, resume: bool, log: Callable[[str], None
         "replications": exp.spec.replications,
         "root_seed": exp.spec.seed,
         "days": exp.spec.days,
+        "goal": _goal_record(exp),
         "created_utc": datetime.now(UTC).isoformat(timespec="seconds"),
         "python": sys.version.split()[0],
         "platform": platform.platform(),
     }
     write_json(out / PROVENANCE, provenance)
+
+
+def _goal_record(exp: Experiment) -> dict[str, Any] | None:
+    """The experiment's goal as the report reads it (targets parsed: analysis does not parse
+    experiment files)."""
+    goal = exp.spec.goal
+    if goal is None:
+        return None
+    return {"meets": [{"metric": c.metric, "sense": c.sense, "bound": c.bound}
+                      for c in goal.constraints],
+            "lever": goal.lever, "prefer": goal.prefer, "confidence": goal.confidence}
 
 
 def _write_manifest(out: Path, status: str, outcome: SweepOutcome) -> None:
