@@ -160,7 +160,8 @@ def lever_effects(runs: pd.DataFrame, units: pd.DataFrame | None, param: str,
 @dataclass(frozen=True)
 class Target:
     """``metric >= bound`` or ``metric <= bound`` on the mean over replications (a goal's
-    target, as the sweep's run.json records it)."""
+    target, as the sweep's run.json records it). Judged like the optimiser's screen
+    (``sim.run.optimise.screen.judge``), which analysis may not import (pyproject's layers)."""
 
     metric: str
     sense: str

@@ -29,6 +29,7 @@ from pydantic import (
     PositiveFloat,
     PositiveInt,
     field_validator,
+    model_validator,
 )
 
 from sim.policies import params_problems, policy_problems, split_label, terms_problems
@@ -175,6 +176,13 @@ class ExperimentSpec(_Strict):
     outputs: OutputsSpec = Field(default_factory=OutputsSpec)
     target: TargetSpec | None = None
     goal: GoalSpec | None = None
+
+    @model_validator(mode="after")
+    def _default_lever(self) -> ExperimentSpec:
+        """A goal without a lever economises on the first swept path."""
+        if self.goal is not None and self.goal.lever is None and self.grid:
+            self.goal.lever = next(iter(self.grid))
+        return self
 
     @field_validator("grid")
     @classmethod
@@ -359,7 +367,8 @@ class _Problems:
 
 def _check_goal(spec: ExperimentSpec, name: str, index: dict[PathKey, int],
                 problems: _Problems) -> None:
-    """The goal's lever is a swept path over numbers (default: the first swept one)."""
+    """The goal's lever is a swept path over numbers (:class:`ExperimentSpec` defaults it to the
+    first swept one)."""
     goal = spec.goal
     if goal is None:
         return
@@ -367,8 +376,6 @@ def _check_goal(spec: ExperimentSpec, name: str, index: dict[PathKey, int],
         problems.add(Problem(name, ("goal",), "a goal needs a grid to choose a setting from",
                              _line_for(("goal",), index)))
         return
-    if goal.lever is None:
-        goal.lever = next(iter(spec.grid))
     at: PathKey = ("goal", "lever")
     if goal.lever not in spec.grid:
         hint = did_you_mean(goal.lever, list(spec.grid))
